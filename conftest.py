@@ -1,0 +1,46 @@
+"""Test-suite set-up shared by the unit tests (tests/) and nbval (notebooks/): see tests/harness.py."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO / "tests"))
+
+import harness  # noqa: E402
+
+VERIFY_REAL = os.environ.get("COURSE_VERIFY_REAL") == "1"  # make verify-real: real network, real caches
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="course-tests-"))
+    os.environ.update(COURSE_REPO=str(REPO), MPLBACKEND="Agg", COURSE_HEADLESS="1",
+                      COURSE_DETERMINISTIC="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    if VERIFY_REAL:
+        return
+    os.environ.setdefault("COURSE_PROFILE", "offline")
+    os.environ.setdefault("COURSE_HARNESS", "offline")
+    os.environ.update(
+        COURSE_NETLOG=str(tmp / "network-attempts.log"),
+        COURSE_HARNESS_DIR=str(tmp / "harness"),
+        TFHUB_CACHE_DIR=str(tmp / "tfhub_modules"),  # never TF Hub's default /tmp/tfhub_modules
+        KERAS_HOME=str(tmp / "keras"),
+        TFDS_DATA_DIR=str(tmp / "tensorflow_datasets"),
+        IPYTHONDIR=str(tmp / "ipython"),
+    )
+    startup = tmp / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "ipython_startup" / "00_course_harness.py", startup)
+    harness.install_network_guard()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    log = os.environ.get("COURSE_NETLOG")
+    if log and Path(log).exists() and Path(log).read_text().strip():
+        print(f"\nFAILED: something tried to use the network during the tests:\n{Path(log).read_text()}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,248 @@
+"""Pre-trained bases: the Keras 3 TF Hub layer, the catalogue loader, parameter counts, speed, callbacks.
+
+The transfer-learning calls (freeze, add a head, compile, fit, unfreeze) stay in the notebooks; this module
+only loads bases and reports on them.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from helpers import config
+
+
+class StandinRefused(RuntimeError):
+    """A real profile was about to load one of the course's stand-in models."""
+
+
+def model_handle(name: str, profile: config.Profile | None = None) -> str:
+    """The TF Hub handle of catalogue model ``name`` in ``profile``: its URL, or the stand-in's folder offline.
+
+    >>> model_handle("mobilenet_v2_hub")  # offline
+    '.../data/models/mobilenet_v2_standin/feature_vector'
+    """
+    profile = profile or config.resolve_profile().profile
+    spec = config.MODELS[name]
+    if profile.real_assets:
+        return spec.handle
+    if spec.standin is None:
+        raise ValueError(f"{name} has no offline stand-in; only {standin_names()} do.")
+    return str(config.MODELS_DIR / spec.standin)
+
+
+def standin_names() -> list[str]:
+    """Catalogue names that have an offline stand-in."""
+    return [n for n, m in config.MODELS.items() if m.standin]
+
+
+def is_standin(path: str | Path) -> bool:
+    """True when ``path`` (a model folder or weights file) carries the course's stand-in marker."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    return (folder / config.STANDIN_MARKER).exists()
+
+
+def _guard_standin(path: str | Path, what: str) -> None:
+    profile = config.resolve_profile().profile
+    if profile.real_assets and is_standin(path) and not config.in_test_harness():
+        raise StandinRefused(
+            f"{what} resolved to {path}, which is one of this course's STAND-IN models, not the real one.\n"
+            f"The '{profile.name}' profile only uses real assets. If a test left it in your TF Hub cache, delete "
+            f"that folder (cache: {config.hub_cache_dir()}), or set COURSE_PROFILE=offline to use stand-ins.")
+
+
+def load_hub_module(handle: str) -> Any:
+    """``hub.load(handle)`` with the stand-in guard and a clear message when the download fails."""
+    import tensorflow_hub as hub
+
+    try:
+        path = hub.resolve(handle)
+    except OSError as error:  # URLError is an OSError
+        raise ConnectionError(
+            f"Could not fetch the TF Hub model {handle!r} ({error}).\nNo network? Run `make prefetch` on a "
+            "machine with internet first (docs/instructor-guide.md), or set COURSE_PROFILE=offline.") from None
+    _guard_standin(path, f"TF Hub handle {handle!r}")
+    return hub.load(path)
+
+
+class HubLayer(keras.layers.Layer):
+    """A Keras 3 layer around a TF Hub SavedModel (URL or local path), frozen or fine-tunable.
+
+    ``hub.KerasLayer`` is a tf-keras (Keras 2) layer, which Keras 3 models refuse. This layer loads the
+    SavedModel with ``hub.load`` and wraps each of its variables in a ``keras.Variable`` (no copy), so Keras
+    sees, freezes and trains them like any other weights.
+
+    >>> base = HubLayer(model_handle("mobilenet_v2_hub"), trainable=False)
+    >>> model = keras.Sequential([keras.Input((64, 64, 3)), base, keras.layers.Dense(1)])
+
+    Args:
+        handle: TF Hub URL, Kaggle handle or local SavedModel folder.
+        trainable: fine-tune the SavedModel's weights.
+        bn_inference: call the model with ``training=False`` even while it trains, so BatchNorm keeps its
+            ImageNet statistics (the Keras fine-tuning guide's advice). Set False to see what goes wrong.
+        signature, output_key: for SavedModels without ``__call__`` (e.g. ``model.export()``); frozen only.
+    """
+
+    def __init__(self, handle: str, trainable: bool = False, bn_inference: bool = True,
+                 signature: str | None = None, output_key: str | None = None, **kwargs: Any) -> None:
+        # float32 even under a mixed-precision policy: the SavedModel's variables are float32.
+        kwargs["dtype"] = "float32"
+        super().__init__(trainable=True, **kwargs)  # set the real value below (see the last line)
+        if signature and trainable:
+            raise ValueError("A signature-based SavedModel can only be used frozen (trainable=False).")
+        self.handle = str(handle)
+        self.bn_inference = bn_inference
+        self._module = load_hub_module(self.handle)
+        if signature and signature not in self._module.signatures:
+            raise ValueError(f"{handle} has no signature {signature!r}; it has {list(self._module.signatures)}.")
+        self._fn = self._module.signatures[signature] if signature else self._module
+        self._output_key = output_key
+        trainable_ids = {id(v) for v in getattr(self._module, "trainable_variables", [])}
+        self._hub_variables = [keras.Variable(v, trainable=id(v) in trainable_ids, 
+                                              name=v.name.split(":")[0].replace("/", "_"))
+                               for v in getattr(self._module, "variables", [])]
+        self.built = True
+        # Layer.__setattr__ skips an unchanged value: constructing with trainable=True and then setting the
+        # wanted value is what actually propagates it to the wrapped variables.
+        self.trainable = trainable
+
+    def call(self, inputs: tf.Tensor, training: bool | None = None) -> tf.Tensor:
+        inputs = tf.cast(inputs, tf.float32)
+        if self._output_key:
+            return self._fn(inputs)[self._output_key]
+        run_training = bool(training) and self.trainable and not self.bn_inference
+        outputs = self._fn(inputs, training=run_training)
+        if self.trainable and training:
+            for loss_fn in getattr(self._module, "regularization_losses", []):
+                self.add_loss(loss_fn())
+        return outputs
+
+    def get_config(self) -> dict[str, Any]:
+        base = super().get_config()
+        base.update(handle=self.handle, bn_inference=self.bn_inference, output_key=self._output_key)
+        return base
+
+
+def load_base(name: str, *, weights: str | None = "pretrained", include_top: bool = False,
+              input_shape: tuple[int, int, int] | None = None, pooling: str | None = None,
+              profile: config.Profile | None = None, verbose: bool = True) -> keras.Model:
+    """A keras.applications base by catalogue name: the real one, or its labelled stand-in offline.
+
+    ``weights="pretrained"`` means ImageNet weights (real profiles) or the stand-in's pre-trained weights
+    (offline); ``weights=None`` gives random initial weights (training from scratch). Prints which ran.
+
+    >>> base_model = load_base("vgg16", input_shape=(64, 64, 3))
+    """
+    profile = profile or config.resolve_profile().profile
+    spec = config.MODELS[name]
+    if spec.source != "keras":
+        raise ValueError(f"{name} is a TF Hub model: use HubLayer(model_handle({name!r})).")
+    input_shape = input_shape or profile.image_shape
+    kwargs: dict[str, Any] = dict(include_top=include_top, input_shape=input_shape, pooling=pooling)
+    if profile.real_assets:
+        kwargs["weights"] = "imagenet" if weights else None
+        model = getattr(keras.applications, spec.handle)(**kwargs)
+        what = f"keras.applications.{spec.handle}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+    else:
+        model, what = _load_standin(name, weights is not None, kwargs)
+    if verbose:
+        print(f"Loaded {what}: {model.count_params():,} parameters")
+    return model
+
+
+def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[keras.Model, str]:
+    spec = config.MODELS[name]
+    if spec.standin is None:
+        raise ValueError(f"{name} has no offline stand-in; offline, use one of {standin_names()}.")
+    path = str(config.MODELS_DIR / spec.standin) if pretrained else None
+    label = "pre-trained on glyphs_source" if pretrained else "random weights"
+    if name == "vgg16":
+        from helpers.standins import vgg16_standin
+
+        model = vgg16_standin(weights=path, **kwargs)
+        return model, f"STAND-IN for VGG16 (same layout and layer names, fewer filters, {label})"
+    model = getattr(keras.applications, spec.handle)(alpha=config.STANDIN_MOBILENET_ALPHA, weights=path, **kwargs)
+    return model, (f"STAND-IN for {spec.handle}: keras.applications.{spec.handle}(alpha="
+                   f"{config.STANDIN_MOBILENET_ALPHA}, ...) {label}")
+
+
+def count_params(model: keras.Model | keras.layers.Layer) -> dict[str, int]:
+    """``{"trainable": n, "frozen": n, "total": n}`` parameter counts of a model or layer."""
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    return {"trainable": trainable, "frozen": frozen, "total": trainable + frozen}
+
+
+def describe_trainable(model: keras.Model) -> str:
+    """A few lines: parameter counts, then runs of consecutive layers that are trainable or frozen.
+
+    Layers with no weights (pooling, activations) are left out.
+    """
+    counts = count_params(model)
+    lines = [f"{counts['trainable']:,} trainable + {counts['frozen']:,} frozen = {counts['total']:,} parameters"]
+    runs: list[list[Any]] = []
+    for index, layer in enumerate(model.layers):
+        if not layer.weights:
+            continue
+        state = "trainable" if layer.trainable else "frozen"
+        if runs and runs[-1][0] == state:
+            runs[-1][2] = (index, layer.name)
+        else:
+            runs.append([state, (index, layer.name), (index, layer.name)])
+    for state, (i, first), (j, last) in runs:
+        span = f"layer {i} {first}" if i == j else f"layers {i}-{j} ({first} ... {last})"
+        lines.append(f"  {state:9s} {span}")
+    return "\n".join(lines)
+
+
+def measure_speed(model: keras.Model, image_size: int, batch_size: int = 8, batches: int = 3) -> float:
+    """Images per second for inference on this machine (after one warm-up batch)."""
+    images = tf.random.uniform((batch_size, image_size, image_size, 3))
+    model(images, training=False)
+    start = time.perf_counter()
+    for _ in range(batches):
+        model(images, training=False)
+    return batch_size * batches / (time.perf_counter() - start)
+
+
+def training_callbacks(folder: str | Path | None = None, patience: int = 3,
+                       monitor: str = "val_loss") -> list[keras.callbacks.Callback]:
+    """Early stopping (best weights restored) and, given a folder, checkpoints that survive a disconnect.
+
+    With ``folder`` (e.g. a Google Drive folder in Colab), ``BackupAndRestore`` saves after every epoch: run
+    the same ``fit`` again after a restart and it resumes at the next epoch; ``best.keras`` keeps the best.
+    """
+    callbacks: list[keras.callbacks.Callback] = [
+        keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True)]
+    if folder is not None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        callbacks += [
+            keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch"),
+            keras.callbacks.ModelCheckpoint(str(folder / "best.keras"), monitor=monitor, save_best_only=True),
+        ]
+    return callbacks
+
+
+class EpochLine(keras.callbacks.Callback):
+    """A compact progress display: one line per epoch (use with ``verbose=0``)."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        shown = "  ".join(f"{k} {v:.3f}" for k, v in (logs or {}).items() if k != "learning_rate")
+        print(f"epoch {epoch + 1:>3}  {shown}")
+
+
+def catalogue_table() -> list[dict[str, Any]]:
+    """One row per catalogue base: name, where it comes from, input size, preprocessing, size, accuracy."""
+    return [
+        {"name": m.name, "source": "TF Hub" if m.source == "tfhub" else "keras.applications",
+         "handle": m.handle, "input": m.input_size, "preprocessing": m.preprocessing,
+         "params (M)": m.params_millions, "ImageNet top-1": m.imagenet_top1,
+         "offline stand-in": m.standin or "-"}
+        for m in config.MODELS.values()
+    ]

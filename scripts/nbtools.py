@@ -1,0 +1,127 @@
+"""Notebook housekeeping: strip outputs, stamp the common opening (Colab badge + setup cell), check both.
+
+    python scripts/nbtools.py strip     # strip outputs (keeps NBVAL_CHECK_OUTPUT cells) + stamp the opening
+    python scripts/nbtools.py check     # list notebooks that are not clean (exit 1 if any)
+    python scripts/nbtools.py refresh [NOTEBOOK ...]  # execute offline, then strip: refreshes kept outputs
+
+Outputs are kept only for code cells marked ``# NBVAL_CHECK_OUTPUT``: nbval compares them (it needs their
+execution count too), so they are the regression baseline.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from helpers.config import REPO_URL  # noqa: E402
+
+CHECK_MARK = "NBVAL_CHECK_OUTPUT"
+BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+SETUP_FIRST_LINE = "# Setup: in Colab"
+
+
+def notebook_paths() -> list[Path]:
+    """Every course notebook (tutorial, exercises, solutions), sorted."""
+    return sorted(p for p in (REPO / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def colab_badge(path: Path) -> str:
+    """The Open-in-Colab badge for the notebook at ``path`` (built from config.REPO_URL)."""
+    relative = path.resolve().relative_to(REPO).as_posix()
+    repo = REPO_URL.removeprefix("https://github.com/")
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"(https://colab.research.google.com/github/{repo}/blob/main/{relative})")
+
+
+def setup_cell_source() -> str:
+    """The first code cell of every notebook."""
+    return (
+        f"{SETUP_FIRST_LINE} fetch the course and install what Colab lacks; elsewhere nothing is installed.\n"
+        "import sys\n"
+        "if \"google.colab\" in sys.modules:\n"
+        f"    !git clone --quiet --depth 1 {REPO_URL} /content/course 2>/dev/null || true\n"
+        "    sys.path.insert(0, \"/content/course\")\n"
+        "from helpers import setup\n"
+        "cfg = setup()  # profile banner, versions, GPU, seeds")
+
+
+def keeps_output(cell: nbformat.NotebookNode) -> bool:
+    return cell.cell_type == "code" and CHECK_MARK in cell.source
+
+
+def clean(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+    """Strip outputs (except NBVAL_CHECK_OUTPUT cells), normalise metadata, stamp badge and setup cell."""
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for cell in nb.cells:
+        cell.metadata = {}
+        cell.pop("id", None)
+        if cell.cell_type == "markdown":
+            cell.source = BADGE_RE.sub(colab_badge(path), cell.source)
+        elif cell.cell_type == "code":
+            if cell.source.startswith(SETUP_FIRST_LINE):
+                cell.source = setup_cell_source()
+            if not keeps_output(cell):
+                cell.outputs, cell.execution_count = [], None
+    nb.nbformat, nb.nbformat_minor = 4, 4
+    return nb
+
+
+def problems(path: Path) -> list[str]:
+    """What is wrong with a committed notebook: kept outputs, a stale badge or setup cell."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    if colab_badge(path) not in (nb.cells[0].source if nb.cells else ""):
+        found.append("first cell lacks its own Colab badge (run `make strip`)")
+    setup_cells = [c for c in nb.cells if c.cell_type == "code"][:1]
+    if not setup_cells or setup_cells[0].source != setup_cell_source():
+        found.append("first code cell is not the standard setup cell (run `make strip`)")
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and not keeps_output(cell) and (cell.outputs or cell.execution_count):
+            found.append(f"cell {index} keeps outputs but is not marked {CHECK_MARK}")
+        if keeps_output(cell) and not cell.execution_count:
+            found.append(f"cell {index} is marked {CHECK_MARK} but has no stored output to compare")
+    return found
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in the offline profile, headless, from its own folder."""
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    os.environ.update(COURSE_PROFILE="offline", COURSE_HEADLESS="1", MPLBACKEND="Agg")
+    nb = nbformat.read(path, as_version=4)
+    ExecutePreprocessor(timeout=1800, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    return nb
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "check"
+    paths = [Path(p).resolve() for p in argv[2:]] or notebook_paths()
+    if command == "refresh":
+        for path in paths:
+            nbformat.write(clean(execute(path), path), path)
+            print(f"refreshed {path.relative_to(REPO)}")
+        return 0
+    if command == "strip":
+        for path in paths:
+            nb = nbformat.read(path, as_version=4)
+            nbformat.write(clean(nb, path), path)
+        print(f"stripped {len(paths)} notebooks")
+        return 0
+    bad = {p: problems(p) for p in paths}
+    for path, found in bad.items():
+        for problem in found:
+            print(f"{path.relative_to(REPO)}: {problem}")
+    return 1 if any(bad.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

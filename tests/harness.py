@@ -1,0 +1,182 @@
+"""Test harness: no network anywhere, and the real asset path with its network boundary replaced.
+
+Test-only code (never imported by helpers). ``conftest.py`` activates it in the pytest process, and the
+IPython startup file ``tests/ipython_startup/00_course_harness.py`` activates it in every notebook kernel
+nbval starts (pytest's own patches do not reach those kernels).
+
+Environment (set by conftest.py, inherited by the kernels):
+    COURSE_NETLOG        file that records every attempted network connection (the suite fails if non-empty)
+    COURSE_HARNESS       "offline" or "mock-real"; mock-real replaces the network boundary:
+                         tfds -> tfds.testing.mock_data, TF Hub -> stand-ins in a temporary TFHUB_CACHE_DIR,
+                         keras.utils.get_file -> randomly initialised real-architecture weights
+    COURSE_HARNESS_DIR   temporary folder for the fake weights
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import shutil
+import socket
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+MOCK_EXAMPLES = 16
+
+
+class NetworkBlocked(OSError):
+    """Raised by the harness when code tries to reach another machine."""
+
+
+def _is_local(address: Any) -> bool:
+    if isinstance(address, (str, bytes)) and not isinstance(address, tuple):
+        return True  # AF_UNIX path
+    host = address[0] if isinstance(address, tuple) else address
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _record(what: str) -> None:
+    log = os.environ.get("COURSE_NETLOG")
+    if log:
+        with open(log, "a", encoding="utf8") as handle:
+            handle.write(f"pid {os.getpid()}: {what}\n")
+
+
+def install_network_guard() -> None:
+    """Make every non-loopback connection and DNS lookup fail, and record it in COURSE_NETLOG."""
+    if getattr(socket, "_course_guarded", False):
+        return
+    real_connect, real_connect_ex, real_getaddrinfo = (
+        socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo)
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if not _is_local(address):
+            _record(f"connect {address!r}")
+            raise NetworkBlocked(f"network disabled by the course test harness: connect {address!r}")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> Any:
+        if not _is_local(address):
+            _record(f"connect_ex {address!r}")
+            raise NetworkBlocked(f"network disabled by the course test harness: connect {address!r}")
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local(host if isinstance(host, tuple) else (host,)):
+            _record(f"getaddrinfo {host!r}")
+            raise NetworkBlocked(f"network disabled by the course test harness: DNS lookup of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket._course_guarded = True  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- mock-real: TF Hub
+def populate_hub_cache() -> list[Path]:
+    """Copy each TF Hub model's stand-in to where TF Hub's cache would keep the real handle.
+
+    Only into a temporary ``TFHUB_CACHE_DIR`` (never TF Hub's default /tmp/tfhub_modules, where a
+    learner's later real run would silently pick the stand-in up).
+    """
+    from helpers import config
+
+    cache = os.environ.get("TFHUB_CACHE_DIR", "")
+    if not cache or Path(cache).resolve() == Path("/tmp/tfhub_modules"):
+        raise RuntimeError("set TFHUB_CACHE_DIR to a temporary folder before populating the hub cache")
+    placed = []
+    for spec in config.MODELS.values():
+        if spec.source != "tfhub" or not spec.standin:
+            continue
+        target = config.hub_cache_path(spec.handle)
+        if not target.exists():
+            shutil.copytree(config.MODELS_DIR / spec.standin, target)
+        placed.append(target)
+    return placed
+
+
+# ---------------------------------------------------------------- mock-real: Keras weights
+def _fake_application(fname: str) -> Callable[[], Any] | None:
+    import keras
+
+    apps = keras.applications
+    if fname.startswith("vgg16_weights"):
+        return lambda: apps.VGG16(weights=None, include_top="notop" not in fname)
+    match = re.match(r"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_([\d.]+)_(\d+)(_no_top)?\.h5", fname)
+    if match:
+        alpha, rows, notop = float(match[1]), int(match[2]), bool(match[3])
+        return lambda: apps.MobileNetV2(weights=None, alpha=alpha, include_top=not notop,
+                                        input_shape=(rows, rows, 3))
+    if fname.startswith("resnet50_weights"):
+        return lambda: apps.ResNet50(weights=None, include_top="notop" not in fname)
+    if fname.startswith("efficientnetb0"):
+        return lambda: apps.EfficientNetB0(weights=None, include_top="notop" not in fname)
+    return None
+
+
+def fake_get_file(fname: str | None = None, origin: str | None = None, *args: Any, **kwargs: Any) -> str:
+    """Stand-in for ``keras.utils.get_file``: random real-architecture weights, or a fake class index."""
+    folder = Path(os.environ.get("COURSE_HARNESS_DIR") or "/nonexistent")
+    folder.mkdir(parents=True, exist_ok=True)
+    fname = fname or Path(origin or "").name
+    if fname == "imagenet_class_index.json":
+        path = folder / fname
+        if not path.exists():
+            path.write_text(json.dumps({str(i): [f"n{i:08d}", f"mock_class_{i}"] for i in range(1000)}))
+        return str(path)
+    if fname == "ImageNetLabels.txt":
+        path = folder / fname
+        if not path.exists():
+            path.write_text("\n".join(["background"] + [f"mock_class_{i}" for i in range(1000)]))
+        return str(path)
+    build = _fake_application(fname)
+    if build is None:
+        _record(f"get_file {fname} from {origin}")
+        raise NetworkBlocked(f"the course test harness has no fake for {fname!r} ({origin})")
+    path = folder / (Path(fname).stem + ".weights.h5")  # Keras loads by suffix: the new weights format
+    if not path.exists():
+        build().save_weights(str(path))
+    return str(path)
+
+
+def patch_keras_get_file() -> None:
+    """Route Keras downloads (application weights, the ImageNet class index) to :func:`fake_get_file`."""
+    import keras
+    from keras.src.utils import file_utils
+
+    file_utils.get_file = fake_get_file
+    keras.utils.get_file = fake_get_file
+
+
+_MOCK: Any = None
+
+
+def start_tfds_mock(num_examples: int = MOCK_EXAMPLES) -> None:
+    """Replace tfds reads with ``tfds.testing.mock_data`` for the rest of the process."""
+    global _MOCK
+    import tensorflow_datasets as tfds
+
+    if _MOCK is None:
+        _MOCK = tfds.testing.mock_data(num_examples=num_examples)
+        _MOCK.__enter__()
+
+
+def activate() -> None:
+    """Everything the environment asks for: the network guard always, mock-real if COURSE_HARNESS says so."""
+    install_network_guard()
+    if os.environ.get("COURSE_HARNESS") == "mock-real":
+        populate_hub_cache()
+        patch_keras_get_file()
+        start_tfds_mock()
