@@ -42,5 +42,5 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     log = os.environ.get("COURSE_NETLOG")
     if log and Path(log).exists() and Path(log).read_text().strip():
-        print(f"\nFAILED: something tried to use the network during the tests:\n{Path(log).read_text()}")
+        print(f"\nFAILED: the network was tried, or the harness broke, during the tests:\n{Path(log).read_text()}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,5 +7,10 @@ import sys as _sys
 _sys.path.insert(0, _os.path.join(_os.environ["COURSE_REPO"], "tests"))
 import harness as _harness  # noqa: E402
 
-_harness.activate()
+try:
+    _harness.activate()
+except Exception as _error:  # a broken harness must fail the test session, not pass silently
+    with open(_os.environ["COURSE_NETLOG"], "a", encoding="utf8") as _log:
+        _log.write(f"harness error in a notebook kernel: {_error!r}\n")
+    raise
 del _os, _sys, _harness

@@ -1,0 +1,388 @@
+"""Tests for helpers.data: loading, preprocessing, pipelines, cached features, bring-your-own images.
+
+Offline by construction: tfds is mocked (tfds.testing.mock_data) or reads the bundled stand-ins, and the
+network check is replaced by a stub.
+"""
+from __future__ import annotations
+
+import os
+import types
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tensorflow_datasets as tfds  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from helpers import config, data  # noqa: E402
+
+
+def _examples(n: int, seed: int = 0, labels=None) -> tf.data.Dataset:
+    """n (uint8 image of random size, int64 label) examples; label i by default, so order is visible."""
+    rng = np.random.default_rng(seed)
+    images = [rng.integers(0, 256, (rng.integers(20, 50), rng.integers(20, 50), 3), dtype=np.uint8)
+              for _ in range(n)]
+    labels = list(range(n)) if labels is None else labels
+    return tf.data.Dataset.from_generator(
+        lambda: zip(images, labels),
+        output_signature=(tf.TensorSpec((None, None, 3), tf.uint8), tf.TensorSpec((), tf.int64)))
+
+
+def _labels(ds: tf.data.Dataset) -> list[int]:
+    return [int(v) for _, y in ds for v in y.numpy()]
+
+
+# ---------------------------------------------------------------------------------------------- loading
+@pytest.mark.parametrize("name, classes", [("cats_vs_dogs", ["cat", "dog"]), ("tf_flowers", None)])
+def test_load_dataset_under_mock_data_gives_three_splits_class_names_and_sizes(name, classes):
+    with tfds.testing.mock_data(num_examples=6):
+        splits = data.load_dataset(name, "quick")
+    assert splits.num_classes == config.DATASETS[name].num_classes
+    if classes:
+        assert splits.class_names == classes
+    assert splits.sizes == {"train": 6, "validation": 6, "test": 6}  # mock_data: same N in every split
+    image, label = next(iter(splits.test))
+    assert image.dtype == tf.uint8 and image.shape[-1] == 3 and label.shape == ()
+
+
+def test_load_dataset_without_profile_uses_the_active_one(monkeypatch):
+    monkeypatch.setattr(config, "_RESOLVED", config.Resolution(config.PROFILES["full"], "test", gpu=False))
+    with tfds.testing.mock_data(num_examples=3):
+        assert data.load_dataset("cats_vs_dogs").sizes["train"] == 3
+
+
+def test_unknown_dataset_name_is_a_clear_value_error():
+    with pytest.raises(ValueError, match="cats_vs_dogs"):
+        data.load_dataset("imagenet", "offline")
+
+
+def test_missing_offline_standin_says_where_it_should_be(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "TFDS_DIR", tmp_path)
+    with pytest.raises(data.DatasetUnavailableError, match="data/tfds"):
+        data.load_dataset("cats_vs_dogs", "offline")
+
+
+def test_missing_real_dataset_without_network_says_prefetch_or_go_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(config, "hosts_reachable", lambda **kw: {"storage.googleapis.com": False})
+    with pytest.raises(data.DatasetUnavailableError, match="COURSE_PROFILE=offline") as caught:
+        data.load_dataset("tf_flowers", "quick")
+    assert "prefetch" in str(caught.value) and caught.value.__cause__ is None
+
+
+def test_real_dataset_is_downloaded_only_when_missing_and_hosts_answer(monkeypatch, tmp_path):
+    calls = []
+    unknown_size = _examples(4).filter(lambda x, y: True)  # cardinality unknown: must be counted
+
+    def fake_load(name, split, data_dir, as_supervised, with_info, download):
+        calls.append(download)
+        if not download:
+            raise AssertionError("not prepared")
+        info = types.SimpleNamespace(features={"label": types.SimpleNamespace(names=["a", "b"])})
+        return [unknown_size] * 3, info
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(config, "hosts_reachable", lambda **kw: {"storage.googleapis.com": True})
+    monkeypatch.setattr(tfds, "load", fake_load)
+    splits = data.load_dataset("cats_vs_dogs", "quick")
+    assert calls == [False, True]
+    assert splits.sizes == {"train": 4, "validation": 4, "test": 4}
+
+
+@pytest.mark.parametrize("name", sorted(config.DATASETS))
+def test_bundled_offline_standin_loads(name):
+    spec = config.DATASETS[name]
+    if not (config.TFDS_DIR / spec.standin).is_dir():
+        pytest.skip(f"offline stand-in {spec.standin} not built yet in {config.TFDS_DIR}")
+    splits = data.load_dataset(name, "offline")
+    assert splits.num_classes == spec.num_classes
+    assert set(splits.sizes) == {"train", "validation", "test"} and min(splits.sizes.values()) > 0
+    image, label = next(iter(splits.train))
+    assert image.dtype == tf.uint8 and image.shape == (64, 64, 3) and 0 <= int(label) < spec.num_classes
+
+
+# ------------------------------------------------------------------------------------------ preprocessing
+@pytest.mark.parametrize("model, expected", [
+    ("vgg16", keras.applications.vgg16.preprocess_input),
+    ("resnet50", keras.applications.resnet50.preprocess_input),
+    ("mobilenet_v2", keras.applications.mobilenet_v2.preprocess_input),
+    ("efficientnet_b0", keras.applications.efficientnet.preprocess_input),
+    ("mobilenet_v2_hub", data.rescale_to_unit),
+    ("mobilenet_v2_hub_classifier", data.rescale_to_unit),
+    ("caffe", keras.applications.vgg16.preprocess_input),
+])
+def test_preprocessing_for_returns_the_family_function(model, expected):
+    assert data.preprocessing_for(model) is expected
+
+
+def test_preprocessing_for_unknown_model_lists_the_choices():
+    with pytest.raises(ValueError, match="vgg16"):
+        data.preprocessing_for("inception_v3")
+
+
+def _pixels() -> tf.Tensor:
+    """A 1×1×2 float image: one pure-red pixel (255, 0, 0) and one black pixel."""
+    return tf.constant([[[[255.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]])
+
+
+@pytest.mark.parametrize("convention, low, high", [("[0,1]", 0.0, 1.0), ("[-1,1]", -1.0, 1.0),
+                                                   ("raw [0,255]", 0.0, 255.0)])
+def test_scaling_conventions_give_their_documented_range(convention, low, high):
+    out = np.asarray(data.preprocessing_for(convention)(_pixels()))
+    assert out[0, 0, 0, 0] == pytest.approx(high) and out[0, 0, 1, 0] == pytest.approx(low)
+    assert out[0, 0, 0, 1] == pytest.approx(low)
+
+
+def test_caffe_is_bgr_with_imagenet_mean_subtracted_and_no_scaling():
+    out = np.asarray(data.preprocessing_for("vgg16")(_pixels()))
+    mean_bgr = np.array([103.939, 116.779, 123.68])
+    np.testing.assert_allclose(out[0, 0, 0], np.array([0.0, 0.0, 255.0]) - mean_bgr, rtol=1e-5)  # red is last
+    np.testing.assert_allclose(out[0, 0, 1], -mean_bgr, rtol=1e-5)
+
+
+def test_resize_stretches_to_a_square_and_stays_in_0_255():
+    image = tf.constant(np.random.default_rng(0).integers(0, 256, (30, 90, 3)), tf.uint8)
+    out = data.resize(image, 16)
+    assert out.shape == (16, 16, 3) and out.dtype == tf.float32
+    assert 0 <= float(tf.reduce_min(out)) and float(tf.reduce_max(out)) <= 255
+    assert data.resize(tf.stack([image, image]), 8).shape == (2, 8, 8, 3)
+
+
+# ------------------------------------------------------------------------------------------- pipelines
+def test_pipeline_gives_float_batches_of_the_right_shape_in_input_order():
+    ds = data.make_pipeline(_examples(10), 24, batch_size=4)
+    shapes = [tuple(x.shape) for x, _ in ds]
+    assert shapes == [(4, 24, 24, 3), (4, 24, 24, 3), (2, 24, 24, 3)]
+    x, y = next(iter(ds))
+    assert x.dtype == tf.float32 and y.dtype == tf.int64
+    assert _labels(ds) == list(range(10))  # evaluation order is deterministic and unshuffled
+
+
+def test_training_shuffle_is_seeded_and_changes_every_epoch():
+    first = data.make_pipeline(_examples(32), 8, training=True, seed=1)
+    again = data.make_pipeline(_examples(32), 8, training=True, seed=1)
+    epoch1, epoch2 = _labels(first), _labels(first)
+    assert sorted(epoch1) == list(range(32)) and epoch1 != list(range(32))
+    assert epoch1 == _labels(again)  # same seed, same order
+    assert epoch2 != epoch1  # reshuffled each epoch
+
+
+def test_augmentation_happens_only_in_training():
+    augment = data.augmentation_layers(seed=3)
+    base = dict(image_size=32, batch_size=8, shuffle_buffer=1)  # buffer 1 keeps the order
+    plain_eval = np.concatenate([x for x, _ in data.make_pipeline(_examples(8), **base)])
+    eval_aug = np.concatenate([x for x, _ in data.make_pipeline(_examples(8), augment=augment, **base)])
+    plain_train = np.concatenate([x for x, _ in data.make_pipeline(_examples(8), training=True, **base)])
+    train_aug = np.concatenate([x for x, _ in data.make_pipeline(_examples(8), training=True, augment=augment,
+                                                                 **base)])
+    np.testing.assert_array_equal(eval_aug, plain_eval)
+    np.testing.assert_array_equal(plain_train, plain_eval)
+    assert np.abs(train_aug - plain_train).mean() > 1.0
+
+
+def test_plain_function_can_augment_and_preprocess_runs_last():
+    ds = data.make_pipeline(_examples(4), 8, preprocess=lambda x: x / 1000.0, training=True,
+                            augment=lambda x: x + 1000.0, shuffle_buffer=1)
+    x = np.concatenate([b for b, _ in ds])
+    assert x.min() >= 1.0 and x.max() <= 1.255 + 1e-6
+
+
+def test_one_cache_serves_pipelines_with_different_preprocessing(tmp_path):
+    examples = _examples(6)
+    unit = np.concatenate([x for x, _ in data.make_pipeline(examples, 16, data.preprocessing_for("[0,1]"))])
+    sym = np.concatenate([x for x, _ in data.make_pipeline(examples, 16, data.preprocessing_for("[-1,1]"),
+                                                            cache=str(tmp_path / "cache"))])
+    assert unit.min() >= 0 and unit.max() <= 1
+    np.testing.assert_allclose(sym, unit * 2 - 1, atol=1e-5)
+    assert list(tmp_path.iterdir())  # the file cache was written
+
+
+def test_pipeline_does_not_cache_what_does_not_fit_in_memory(monkeypatch):
+    monkeypatch.setattr(data, "MEMORY_CACHE_LIMIT", 100)
+    with pytest.warns(UserWarning, match="cache"):
+        ds = data.make_pipeline(_examples(4).apply(tf.data.experimental.assert_cardinality(4)), 16)
+    assert _labels(ds) == [0, 1, 2, 3]
+
+
+# ---------------------------------------------------------------------------------------- cached features
+def _tiny_base(seed: int = 0) -> keras.Model:
+    """A small conv base with BatchNorm whose stored statistics differ from batch statistics."""
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2)(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU()(x)
+    base = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x))
+    bn = base.layers[2]
+    bn.moving_mean.assign(np.full(8, -0.2, np.float32))
+    bn.moving_variance.assign(np.full(8, 0.25, np.float32))
+    base.trainable = False
+    return base
+
+
+def _separable(n: int, seed: int) -> tf.data.Dataset:
+    """Class 1 images are brighter than class 0: a base with random weights still separates them."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    images = rng.uniform(0, 0.6, (n, 16, 16, 3)) + 0.4 * labels[:, None, None, None]
+    return tf.data.Dataset.from_tensor_slices((images.astype(np.float32), labels.astype(np.int64)))
+
+
+def test_extract_features_runs_the_base_in_inference_mode():
+    base = _tiny_base()
+    base.trainable = True  # a trainable base's BatchNorm would use batch statistics if called with training=True
+    ds = _separable(20, 0)
+    features, labels = extract = data.extract_features(base, ds.batch(8))
+    assert features.shape == (20, 8) and labels.shape == (20,)
+    images = np.stack([x for x, _ in ds])
+    np.testing.assert_allclose(features, base(images, training=False), atol=1e-5)
+    unbatched = data.extract_features(base, ds, batch_size=6)
+    np.testing.assert_allclose(unbatched[0], extract[0], atol=1e-5)
+    np.testing.assert_array_equal(unbatched[1], labels)
+    assert not np.allclose(features, base(images, training=True), atol=1e-3)  # (this call moves BN statistics)
+
+
+def test_extract_features_accepts_any_callable_and_refuses_an_empty_dataset():
+    features, _ = data.extract_features(lambda x: tf.reduce_mean(x, axis=[1, 2]), _separable(5, 0).batch(2))
+    assert features.shape == (5, 3)
+    pooled, _ = data.extract_features(keras.layers.GlobalAveragePooling2D(), _separable(5, 0).batch(2))
+    np.testing.assert_allclose(pooled, features, atol=1e-6)  # a bare keras layer works too
+    with pytest.raises(ValueError, match="empty"):
+        data.extract_features(lambda x: x, _separable(5, 0).take(0).batch(2))
+
+
+def test_features_dataset_batches_and_reshuffles():
+    features, labels = np.arange(20, dtype=np.float32)[:, None], np.arange(20)
+    ordered = data.features_dataset(features, labels, batch_size=8, shuffle=False)
+    assert [len(y) for _, y in ordered] == [8, 8, 4] and _labels(ordered) == list(range(20))
+    shuffled = data.features_dataset(features, labels, batch_size=8, seed=0)
+    first, second = _labels(shuffled), _labels(shuffled)
+    assert sorted(first) == list(range(20)) and first != list(range(20)) and first != second
+    assert all(int(f[0]) == int(y) for fb, yb in shuffled for f, y in zip(fb.numpy(), yb.numpy()))
+
+
+def test_cached_features_train_the_same_head_as_recomputing_the_base():
+    base = _tiny_base()
+    train, val = _separable(96, 1), _separable(64, 2)
+    keras.utils.set_random_seed(1)
+    head = keras.layers.Dense(2, activation="softmax")
+    slow = keras.Sequential([keras.Input((16, 16, 3)), base, head])
+    fast_head = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2, activation="softmax")])
+    fast_head.layers[-1].set_weights(head.get_weights())
+    for model in (slow, fast_head):
+        model.compile(keras.optimizers.SGD(0.5), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    slow.fit(train.batch(16), epochs=4, verbose=0, shuffle=False)
+    train_features, train_labels = data.extract_features(base, train.batch(16))
+    fast_head.fit(data.features_dataset(train_features, train_labels, 16, shuffle=False), epochs=4,
+                  verbose=0, shuffle=False)
+    slow_acc = slow.evaluate(val.batch(16), verbose=0)[1]
+    val_features, val_labels = data.extract_features(base, val.batch(16))
+    fast_acc = fast_head.evaluate(val_features, val_labels, verbose=0)[1]
+    assert slow_acc > 0.8  # the task is learnable, so equal accuracies mean something
+    assert abs(slow_acc - fast_acc) <= 0.05
+    np.testing.assert_allclose(fast_head.layers[-1].get_weights()[0], head.get_weights()[0], atol=1e-3)
+
+
+# ------------------------------------------------------------------------------- bring your own images
+def _save(path, image: Image.Image, **kwargs) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **kwargs)
+
+
+def _photo(seed: int, size=(48, 40)) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+
+
+@pytest.fixture
+def messy_folder(tmp_path):
+    """cats and dogs with one file of every bad kind, an empty class and a class of only broken files."""
+    root = tmp_path / "photos"
+    for i in range(4):
+        _save(root / "cats" / f"good{i}.jpg", _photo(i))
+        _save(root / "dogs" / f"good{i}.png", _photo(10 + i, (70, 35)))
+    _save(root / "dogs" / "nested" / "deep.jpg", _photo(20))
+    jpeg = root / "cats" / "good0.jpg"
+    (root / "cats" / "truncated.jpg").write_bytes(jpeg.read_bytes()[: len(jpeg.read_bytes()) // 2])
+    (root / "cats" / "notes.jpg").write_text("this is not a picture")
+    _save(root / "cats" / "alpha.png", Image.new("RGBA", (40, 40), (0, 0, 0, 0)))
+    _save(root / "cats" / "gray.png", Image.new("L", (40, 40), 100))
+    _save(root / "cats" / "cmyk.jpg", Image.new("CMYK", (40, 40), (0, 255, 255, 0)))
+    _save(root / "cats" / "deep16.png", Image.fromarray(np.full((40, 40), 60000, np.uint16)))
+    _save(root / "cats" / "tiny.png", _photo(30, (10, 10)))
+    _save(root / "cats" / "palette.png", _photo(31).convert("P"))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    _save(root / "dogs" / "rotated.jpg", _photo(32), exif=exif)
+    (root / "empty").mkdir()
+    (root / "broken").mkdir()
+    (root / "broken" / "x.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    (root / "README.txt").write_text("my photos")
+    return root
+
+
+def test_messy_folder_is_cleaned_and_every_problem_reported(messy_folder):
+    splits, report = data.load_image_folder(messy_folder, 32, validation_fraction=0.25, seed=0)
+    assert splits.class_names == ["cats", "dogs"] and splits.num_classes == 2
+    assert report.counts == {"cats": 9, "dogs": 6}
+    assert splits.sizes == {"train": 11, "validation": 4} and splits.test is None
+    skipped = {p.name: why for p, why in report.skipped}
+    assert set(skipped) == {"truncated.jpg", "notes.jpg", "tiny.png", "x.jpg", "README.txt"}
+    assert "corrupt or truncated" in skipped["truncated.jpg"] and "not an image" in skipped["notes.jpg"]
+    assert "too small" in skipped["tiny.png"] and "class folder" in skipped["README.txt"]
+    converted = {p.name: why for p, why in report.converted}
+    assert "alpha composited on white" in converted["alpha.png"] and "grayscale" in converted["gray.png"]
+    assert "CMYK" in converted["cmyk.jpg"] and "P → RGB" in converted["palette.png"]
+    assert "EXIF" in converted["rotated.jpg"]
+    assert any(p.name == "deep16.png" and "16-bit" in why for p, why in report.converted)
+    assert dict(report.dropped_classes) == {"empty": "empty folder", "broken": "no usable images"}
+    text = str(report)
+    assert "15 images in 2 classes" in text and "cats/truncated.jpg" in text and "empty: empty folder" in text
+
+    batches = list(data.make_pipeline(splits.train, 32, data.preprocessing_for("vgg16"), batch_size=4,
+                                      training=True, augment=data.augmentation_layers()))
+    assert sum(len(y) for _, y in batches) == 11 and batches[0][0].shape[1:] == (32, 32, 3)
+    assert _labels(data.make_pipeline(splits.validation, 32)).count(1) == 2  # stratified: 25% of 6 dogs
+
+
+def test_converted_images_have_the_right_pixels(messy_folder):
+    for name in ("cats", "dogs", "empty", "broken"):
+        for p in (messy_folder / name).glob("*"):
+            if p.name not in ("alpha.png", "gray.png", "deep16.png", "good0.png"):
+                p.unlink() if p.is_file() else None
+    splits, _ = data.load_image_folder(messy_folder, 16, validation_fraction=0.0, min_side=1)
+    images = {int(x.numpy().mean()): x.numpy() for x, _ in splits.train}
+    assert 255 in images  # transparent → white
+    assert 100 in images and (images[100] == 100).all()  # grayscale copied to three equal channels
+    assert round(60000 / 257) in images  # 16-bit scaled to 8-bit
+
+
+def test_keras_image_dataset_from_directory_crashes_where_ours_does_not(tmp_path):
+    root = tmp_path / "photos"
+    for i in range(3):
+        _save(root / "a" / f"{i}.jpg", _photo(i))
+        _save(root / "b" / f"{i}.jpg", _photo(10 + i))
+    good = (root / "a" / "0.jpg").read_bytes()
+    (root / "a" / "truncated.jpg").write_bytes(good[: len(good) // 2])
+    (root / "b" / "text.jpg").write_text("not an image")
+    keras_ds = keras.utils.image_dataset_from_directory(root, image_size=(32, 32), batch_size=8, verbose=False)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        for _ in keras_ds:
+            pass
+    splits, report = data.load_image_folder(root, 32, validation_fraction=0.0)
+    assert len(report.skipped) == 2 and sum(len(y) for _, y in data.make_pipeline(splits.train, 32)) == 6
+
+
+def test_missing_or_unusable_folder_is_a_clear_value_error(tmp_path):
+    with pytest.raises(ValueError, match="not a folder"):
+        data.load_image_folder(tmp_path / "nope", 32)
+    with pytest.raises(ValueError, match="at least 2"):
+        data.load_image_folder(tmp_path, 32)
+    _save(tmp_path / "only" / "a.png", _photo(0))
+    with pytest.raises(ValueError, match="1 class folder"):
+        data.load_image_folder(tmp_path, 32)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        data.load_image_folder(tmp_path, 32, validation_fraction=1.0)

@@ -1,0 +1,84 @@
+"""The test harness itself: the network guard, and the real path with its network boundary replaced."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import keras
+import pytest
+
+import harness
+from conftest import save_hub_model
+from helpers import config, models
+
+
+def test_network_guard_blocks_and_records_a_connection(network_attempts):
+    with pytest.raises(harness.NetworkBlocked):
+        socket.create_connection(("tfhub.dev", 443), timeout=1)
+    assert "tfhub.dev" in network_attempts()
+
+
+def test_network_guard_lets_loopback_through(network_attempts):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    with socket.create_connection(server.getsockname(), timeout=1):
+        pass
+    server.close()
+    assert network_attempts() == ""
+
+
+def test_hub_cache_is_never_tf_hubs_default_folder(monkeypatch):
+    monkeypatch.setenv("TFHUB_CACHE_DIR", "/tmp/tfhub_modules")
+    with pytest.raises(RuntimeError, match="temporary folder"):
+        harness.populate_hub_cache()
+
+
+def test_standins_placed_in_the_hub_cache_resolve_the_real_handles_offline(monkeypatch, tmp_path, fresh_profile):
+    models_dir = tmp_path / "models"
+    for spec in config.MODELS.values():
+        if spec.source == "tfhub":
+            save_hub_model(models_dir / spec.standin, standin=True)
+    monkeypatch.setattr(config, "MODELS_DIR", models_dir)
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    placed = harness.populate_hub_cache()
+    assert {p.name for p in placed} == {config.hub_cache_path(config.TFHUB_MOBILENET_V2).name,
+                                        config.hub_cache_path(config.TFHUB_MOBILENET_V2_CLASSIFIER).name}
+    layer = models.HubLayer(models.model_handle("mobilenet_v2_hub"))  # the real URL, served from the cache
+    assert layer.handle == config.TFHUB_MOBILENET_V2 and layer.weights
+
+
+def test_fake_keras_download_gives_real_architecture_weights(monkeypatch, tmp_path, fresh_profile):
+    monkeypatch.setenv("COURSE_HARNESS_DIR", str(tmp_path))
+    monkeypatch.setattr(keras.src.utils.file_utils, "get_file", harness.fake_get_file)
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    base = keras.applications.MobileNetV2(alpha=0.35, include_top=False, weights="imagenet",
+                                          input_shape=(96, 96, 3))
+    assert base.get_layer("Conv1").kernel.shape == (3, 3, 3, 16)
+    assert list(tmp_path.glob("mobilenet_v2_*0.35_96_no_top.weights.h5"))
+
+
+def test_fake_class_index_feeds_decode_predictions(monkeypatch, tmp_path):
+    import numpy as np
+
+    monkeypatch.setenv("COURSE_HARNESS_DIR", str(tmp_path))
+    monkeypatch.setattr(keras.src.utils.file_utils, "get_file", harness.fake_get_file)
+    scores = np.zeros((1, 1000))
+    scores[0, 7] = 1
+    top = keras.applications.imagenet_utils.decode_predictions(scores, top=1)
+    assert top[0][0][1] == "mock_class_7"
+
+
+def test_unknown_downloads_are_refused_and_recorded(monkeypatch, tmp_path, network_attempts):
+    monkeypatch.setenv("COURSE_HARNESS_DIR", str(tmp_path))
+    with pytest.raises(harness.NetworkBlocked, match="no fake"):
+        harness.fake_get_file("mystery.zip", "https://example.org/mystery.zip")
+    assert "mystery.zip" in network_attempts()
+
+
+def test_notebook_kernels_get_the_harness_startup_file():
+    import os
+
+    startup = Path(os.environ["IPYTHONDIR"]) / "profile_default" / "startup" / "00_course_harness.py"
+    assert "harness" in startup.read_text() and os.environ["TFHUB_CACHE_DIR"] != "/tmp/tfhub_modules"

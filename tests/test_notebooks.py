@@ -1,0 +1,52 @@
+"""Committed notebooks are clean: outputs stripped except NBVAL_CHECK_OUTPUT cells, the common opening."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import nbtools  # noqa: E402
+
+NOTEBOOKS = nbtools.notebook_paths()
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean_with_its_own_badge_and_the_standard_setup_cell(path):
+    assert nbtools.problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_opens_with_title_objectives_time_and_closes_with_recap_and_mistakes(path):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    first, text = nb.cells[0].source, "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert first.startswith("# ") and "**You will:**" in first and "**Time:**" in first
+    assert "## Recap" in text and "## Common mistakes" in text
+
+
+def test_badge_is_built_from_the_one_configured_repository_url(monkeypatch):
+    monkeypatch.setattr(nbtools, "REPO_URL", "https://github.com/someone/fork")
+    badge = nbtools.colab_badge(NOTEBOOKS[0])
+    assert f"github/someone/fork/blob/main/notebooks/{NOTEBOOKS[0].name}" in badge
+
+
+def test_a_stray_output_is_reported(tmp_path):
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" not in c.source)
+    code.outputs = [nbformat.v4.new_output("stream", text="hello")]
+    code.execution_count = 3
+    copy = nbtools.REPO / "notebooks" / "_tmp_copy.ipynb"
+    try:
+        nbformat.write(nb, copy)
+        assert any("keeps outputs" in p for p in nbtools.problems(copy))
+    finally:
+        copy.unlink()
