@@ -109,7 +109,8 @@ def tiny_model():
 
 
 def counts(model):
-    return w._count_params(model)
+    c = count_params(model)
+    return c["trainable"], c["frozen"]
 
 
 def test_set_top_trainable_unfreezes_the_top_layers_only():

@@ -1,0 +1,408 @@
+"""Plots for the lessons: learning curves, image grids, errors, comparisons, projections.
+
+Every ``plot_*`` / ``show_*`` function draws with matplotlib's object API and **returns** the
+:class:`~matplotlib.figure.Figure`; nothing here calls ``plt.show()``. In a notebook the figure appears once at
+the end of the cell. Write ``plot_history(h);`` (semicolon) or ``fig = plot_history(h)``: a bare call as the
+last line also shows the returned value, so the figure would appear twice.
+
+Results from the offline stand-ins must say so: pass ``note=standin_note(cfg)``, which appends
+"(stand-in data)" to the title when ``cfg.real_assets`` is False. Colours are the Okabe-Ito palette
+(colour-blind safe) and every distinction is also made by marker, line style or text.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+"""Okabe-Ito palette: distinguishable with the common colour-vision deficiencies."""
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LINESTYLES = ["-", "--", "-.", ":"]
+RIGHT, WRONG = "#0072B2", "#D55E00"  # blue / vermillion, always paired with ✓ / ✗
+STANDIN_NOTE = "stand-in data"
+
+
+def standin_note(profile: Any) -> str | None:
+    """``"stand-in data"`` when ``profile.real_assets`` is False, else None: the ``note=`` for every plot."""
+    return None if profile.real_assets else STANDIN_NOTE
+
+
+def _finish(fig: Figure, title: str | None, note: str | None, ax: Any = None) -> Figure:
+    """Title ``ax`` (or the whole figure) with ``title`` and the ``note`` in brackets; tighten; return ``fig``."""
+    text = (f"{title} ({note})" if title else f"({note})") if note else title
+    if text is not None and ax is not None:
+        ax.set_title(text)
+    elif text is not None:
+        fig.suptitle(text)
+    fig.tight_layout()
+    return fig
+
+
+def _grid(n: int, ncols: int, size: float = 2.2) -> tuple[Figure, list[Any]]:
+    """A figure with exactly ``n`` image axes (no empty cells left over), ticks off."""
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.6), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        fig.delaxes(ax)
+    for ax in flat[:n]:
+        ax.axis("off")
+    return fig, flat[:n]
+
+
+def _draw_image(ax: Any, image: np.ndarray, text: str, color: str = "black") -> None:
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    ax.set_title(text, color=color, fontsize="small")
+
+
+def to_uint8(images: Any) -> np.ndarray:
+    """A uint8 copy of ``images`` for display, whether they are uint8, float [0, 1], [0, 255] or [-1, 1].
+
+    The range is decided for the whole array at once, so a dark image keeps its brightness.
+    Grayscale ``(..., H, W, 1)`` becomes ``(..., H, W)``.
+    """
+    arr = np.asarray(images)
+    if arr.dtype != np.uint8:
+        arr = arr.astype(np.float32)
+        if arr.size and arr.min() < 0:
+            arr = (arr + 1.0) / 2.0  # MobileNet-style [-1, 1]
+        if arr.size and arr.max() <= 1.0:
+            arr = arr * 255.0
+        arr = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    if arr.ndim >= 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    return arr
+
+
+def to_class_indices(labels: Any) -> np.ndarray:
+    """Class indices (int64, shape ``(n,)``) from indices, one-hot rows or ``(n, k)`` scores."""
+    arr = np.asarray(labels)
+    if arr.ndim == 2 and arr.shape[1] > 1:
+        return arr.argmax(axis=1)
+    arr = arr.reshape(-1)
+    if arr.dtype.kind == "f" and not np.all(arr == np.round(arr)):
+        raise ValueError("got fractional class labels: pass predicted_labels(logits) instead of raw scores")
+    return arr.astype(np.int64)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _scores(logits: Any) -> np.ndarray:
+    arr = np.asarray(logits, dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    return np.atleast_1d(arr)
+
+
+def predicted_labels(logits: Any, from_logits: bool = True) -> np.ndarray:
+    """Predicted class indices (int64, shape ``(n,)``) from a model's outputs.
+
+    Binary outputs (shape ``(n,)`` or ``(n, 1)``) are thresholded at 0 for logits, or at 0.5 for sigmoid
+    probabilities (``from_logits=False``); multi-class outputs ``(n, k)`` take the argmax.
+
+    >>> predicted_labels([[-1.2], [0.3]])
+    array([0, 1])
+    >>> predicted_labels([0.2, 0.7], from_logits=False)
+    array([0, 1])
+    """
+    arr = _scores(logits)
+    if arr.ndim == 2:
+        return arr.argmax(axis=1).astype(np.int64)
+    return (arr > (0.0 if from_logits else 0.5)).astype(np.int64)
+
+
+def prediction_confidence(logits: Any, from_logits: bool = True) -> np.ndarray:
+    """The probability the model gives its own predicted class, shape ``(n,)``."""
+    arr = _scores(logits)
+    if arr.ndim == 2:
+        probs = _softmax(arr) if from_logits else arr
+        return probs.max(axis=1)
+    p = _sigmoid(arr) if from_logits else arr
+    return np.maximum(p, 1.0 - p)
+
+
+def plot_history(*histories: Any, fine_tune_at: int | None = None,
+                 metrics: Sequence[str] = ("loss", "accuracy"), note: str | None = None,
+                 title: str | None = "Learning curves") -> Figure:
+    """A figure with one panel per metric: training and validation curves across all phases.
+
+    ``histories`` are keras ``History`` objects (what ``fit`` returns) or dicts of lists, one per phase; they
+    are joined end to end. The x axis counts epochs completed; a dotted line labelled "fine-tuning starts" is
+    drawn at ``fine_tune_at`` (default: the length of the first history when there are two or more).
+
+    >>> fig = plot_history(history_head, history_fine, note=standin_note(cfg))
+    """
+    logs = [dict(getattr(h, "history", h)) for h in histories]
+    if not logs:
+        raise ValueError("plot_history needs at least one History or dict")
+    lengths = [max((len(v) for v in log.values()), default=0) for log in logs]
+    if fine_tune_at is None and len(logs) >= 2:
+        fine_tune_at = lengths[0]
+
+    def joined(key: str) -> np.ndarray:
+        parts = [np.asarray(log.get(key, [np.nan] * n), dtype=float) for log, n in zip(logs, lengths)]
+        return np.concatenate(parts)
+
+    for metric in metrics:
+        if not any(metric in log for log in logs):
+            known = sorted({k for log in logs for k in log})
+            raise KeyError(f"no {metric!r} in the history; it has {known}. Pass metrics=(...) with those.")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        train = joined(metric)
+        epochs = np.arange(1, len(train) + 1)
+        ax.plot(epochs, train, color=COLORS[0], marker="o", linestyle="-", label=f"training {metric}")
+        if any(f"val_{metric}" in log for log in logs):
+            ax.plot(epochs, joined(f"val_{metric}"), color=COLORS[1], marker="s", linestyle="--",
+                    label=f"validation {metric}")
+        if fine_tune_at is not None:
+            ax.axvline(fine_tune_at, color="0.35", linestyle=":", linewidth=2, label="fine-tuning starts")
+        ax.set_xlabel("epochs completed")
+        ax.set_ylabel(metric)
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    return _finish(fig, title, note)
+
+
+def _label_title(true: int, pred: int | None, class_names: Sequence[str],
+                 confidence: float | None = None) -> tuple[str, str]:
+    """(title text, colour): ✓/✗ in the text, the colour only repeats it."""
+    if pred is None:
+        return str(class_names[true]), "black"
+    ok = pred == true
+    conf = f" ({confidence:.0%})" if confidence is not None else ""
+    text = f"true: {class_names[true]}\npred: {class_names[pred]}{conf} {'✓' if ok else '✗'}"
+    return text, RIGHT if ok else WRONG
+
+
+def show_images(images: Any, labels: Any, class_names: Sequence[str], predictions: Any = None,
+                ncols: int = 4, n: int = 16, note: str | None = None, title: str | None = None) -> Figure:
+    """A grid of the first ``n`` images titled with the true label, and the prediction marked ✓ / ✗.
+
+    ``images`` may be uint8 or float in [0, 1] / [0, 255]; ``predictions`` are class indices (see
+    :func:`predicted_labels`) or ``(n, k)`` scores.
+
+    >>> fig = show_images(x, y, class_names, predictions=predicted_labels(model.predict(x)))
+    """
+    shown = to_uint8(images)[:n]
+    true = to_class_indices(labels)[:n]
+    pred = None if predictions is None else to_class_indices(predictions)[:n]
+    fig, axes = _grid(len(shown), ncols)
+    for i, ax in enumerate(axes):
+        _draw_image(ax, shown[i], *_label_title(int(true[i]), None if pred is None else int(pred[i]), class_names))
+    return _finish(fig, title, note)
+
+
+def plot_augmentation(image: Any, augment: Callable[[Any], Any], n: int = 8, ncols: int = 3,
+                      note: str | None = None, title: str | None = "Data augmentation") -> Figure:
+    """A grid of the original ``image`` and ``n`` augmented versions of it.
+
+    ``augment`` is called on a batch of one image, ``(1, H, W, C)``: a function, or a Keras layer such as
+    ``augmentation_layers()`` (called with ``training=True`` so its random layers act).
+
+    >>> fig = plot_augmentation(x[0], data_augmentation, n=8)
+    """
+    batch = np.asarray(image)[None]
+    is_layer = any(c.__module__.split(".")[0] in ("keras", "tf_keras") for c in type(augment).__mro__)
+    kwargs = {"training": True} if is_layer else {}  # random layers are identity in inference mode
+    versions = [batch[0].astype(np.float32)]
+    versions += [np.asarray(augment(batch, **kwargs))[0].astype(np.float32) for _ in range(n)]
+    shown = to_uint8(np.stack(versions))
+    fig, axes = _grid(n + 1, ncols)
+    for i, ax in enumerate(axes):
+        _draw_image(ax, shown[i], "original" if i == 0 else f"augmented #{i}")
+    return _finish(fig, title, note)
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
+    """Counts ``(num_classes, num_classes)``: row = true class, column = predicted class."""
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (to_class_indices(y_true), to_class_indices(y_pred)), 1)
+    return counts
+
+
+def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str], note: str | None = None,
+                          title: str | None = "Confusion matrix") -> Figure:
+    """A figure of the confusion matrix with the count written in every cell (rows: true class)."""
+    counts = confusion_matrix(y_true, y_pred, len(class_names))
+    k = len(class_names)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * k, 0.8 + 0.9 * k))
+    ax.imshow(counts, cmap="cividis")
+    high = counts.max() / 2 if counts.size else 0
+    for (i, j), c in np.ndenumerate(counts):
+        ax.text(j, i, str(c), ha="center", va="center", color="black" if c > high else "white")
+    ax.set_xticks(range(k), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(k), class_names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    return _finish(fig, title, note, ax)
+
+
+def per_class_metrics(y_true: Any, y_pred: Any, class_names: Sequence[str]) -> list[dict[str, Any]]:
+    """One dict per class: ``class``, ``precision``, ``recall``, ``count`` (true examples); nan when undefined."""
+    counts = confusion_matrix(y_true, y_pred, len(class_names))
+    right, predicted, actual = np.diag(counts), counts.sum(axis=0), counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision, recall = right / predicted, right / actual
+    return [{"class": name, "precision": float(precision[i]), "recall": float(recall[i]),
+             "count": int(actual[i])} for i, name in enumerate(class_names)]
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "—" if np.isnan(value) else f"{value:.{digits}f}"
+    return str(value)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths)))
+             for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def per_class_report(y_true: Any, y_pred: Any, class_names: Sequence[str]) -> str:
+    """A text table of precision, recall and count per class ("—" where a class was never predicted)."""
+    rows = [[m["class"], _fmt(m["precision"]), _fmt(m["recall"]), str(m["count"])]
+            for m in per_class_metrics(y_true, y_pred, class_names)]
+    return _table(["class", "precision", "recall", "count"], rows)
+
+
+def show_worst_mistakes(images: Any, y_true: Any, logits: Any, class_names: Sequence[str], n: int = 8,
+                        from_logits: bool = True, ncols: int = 4, note: str | None = None,
+                        title: str | None = "Most confident mistakes") -> Figure:
+    """A gallery of the ``n`` wrong predictions the model was most sure of, confidence in each title."""
+    true = to_class_indices(y_true)
+    pred = predicted_labels(logits, from_logits)
+    confidence = prediction_confidence(logits, from_logits)
+    wrong = np.flatnonzero(pred != true)
+    worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:n]
+    if worst.size == 0:
+        fig, ax = plt.subplots(figsize=(4, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "No mistakes in these examples ✓", ha="center", va="center")
+    else:
+        shown = to_uint8(images)
+        fig, axes = _grid(worst.size, ncols)
+        for ax, i in zip(axes, worst):
+            _draw_image(ax, shown[i], *_label_title(int(true[i]), int(pred[i]), class_names, float(confidence[i])))
+    return _finish(fig, title, note)
+
+
+def _runs(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``{run name: metrics}`` from a dict of runs or a list of dicts with a ``name`` (or ``run``) key."""
+    if isinstance(results, Mapping):
+        return {str(k): dict(v) for k, v in results.items()}
+    runs = {}
+    for i, row in enumerate(results):
+        row = dict(row)
+        name = row.pop("name", row.pop("run", f"run {i + 1}"))
+        runs[str(name)] = row
+    return runs
+
+
+def plot_comparison(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+                    metric: str = "test_accuracy", note: str | None = None, title: str | None = None) -> Figure:
+    """A bar chart of ``metric`` for each run, the value written on each bar.
+
+    >>> fig = plot_comparison({"feature extraction": {"test_accuracy": 0.91},
+    ...                        "fine-tuning": {"test_accuracy": 0.95}})
+    """
+    runs = _runs(results)
+    missing = [name for name, m in runs.items() if metric not in m]
+    if missing:
+        raise KeyError(f"runs {missing} have no {metric!r}")
+    names = list(runs)
+    values = [float(runs[name][metric]) for name in names]
+    as_percent = "acc" in metric and all(0 <= v <= 1 for v in values)
+    fig, ax = plt.subplots(figsize=(1.5 + 1.6 * len(names), 3.8))
+    bars = ax.bar(range(len(names)), values, color=COLORS[0], edgecolor="black")
+    ax.bar_label(bars, labels=[f"{v:.1%}" if as_percent else f"{v:.3g}" for v in values], padding=2)
+    ax.set_xticks(range(len(names)), names, rotation=20 if len(names) > 3 else 0, ha="center")
+    ax.set_ylabel(metric)
+    if as_percent:
+        ax.set_ylim(0, 1.08)
+    ax.margins(y=0.12)
+    return _finish(fig, title or metric.replace("_", " "), note, ax)
+
+
+def comparison_table(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+                     digits: int = 4) -> str:
+    """A text table: one row per run, one column per metric any run reported ("—" when missing)."""
+    runs = _runs(results)
+    columns = list(dict.fromkeys(k for m in runs.values() for k in m))
+    rows = [[name, *[_fmt(m.get(c, float("nan")), digits) for c in columns]] for name, m in runs.items()]
+    return _table(["run", *columns], rows)
+
+
+def plot_data_efficiency(curves: Mapping[str, Mapping[float, float]], note: str | None = None,
+                         title: str | None = "Accuracy vs training-set size",
+                         ylabel: str = "test accuracy") -> Figure:
+    """A figure of ``ylabel`` against training-set size (fraction ≤ 1 or example count), one line per run.
+
+    >>> fig = plot_data_efficiency({"from scratch": {0.1: 0.61, 1.0: 0.80},
+    ...                             "transfer":     {0.1: 0.88, 1.0: 0.95}})
+    """
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sizes = [float(s) for curve in curves.values() for s in curve]
+    fractions = bool(sizes) and max(sizes) <= 1.0
+    for i, (name, curve) in enumerate(curves.items()):
+        xs = sorted(curve)
+        ax.plot(xs, [curve[x] for x in xs], label=name, color=COLORS[i % len(COLORS)],
+                marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)])
+    if sizes and min(sizes) > 0 and max(sizes) / min(sizes) >= 20:
+        ax.set_xscale("log")
+    ax.set_xlabel("fraction of the training set" if fractions else "training examples")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _finish(fig, title, note, ax)
+
+
+def _pca_2d(features: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(points ``(n, 2)``, share of variance per axis) by SVD; signs fixed so reruns agree."""
+    x = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+    x = x - x.mean(axis=0)
+    _, s, vt = np.linalg.svd(x, full_matrices=False)
+    vt = vt[:2]
+    vt = vt * np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])[:, None]
+    points = x @ vt.T
+    var = s**2
+    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(min(2, len(var)))
+    if points.shape[1] < 2:  # a single feature: the second axis is flat
+        points = np.column_stack([points, np.zeros(len(points))])
+        share = np.append(share, 0.0)
+    return points, share
+
+
+def plot_projection(features: Any, labels: Any, class_names: Sequence[str], note: str | None = None,
+                    title: str | None = "Feature vectors, 2-D PCA projection") -> Figure:
+    """A scatter plot of ``features`` projected on their two principal components, one colour AND marker per class.
+
+    >>> fig = plot_projection(base_model.predict(x), y, class_names)
+    """
+    points, share = _pca_2d(features)
+    labels = to_class_indices(labels)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for c, name in enumerate(class_names):
+        mine = points[labels == c]
+        ax.scatter(mine[:, 0], mine[:, 1], s=22, alpha=0.8, label=name, color=COLORS[c % len(COLORS)],
+                   marker=MARKERS[c % len(MARKERS)], edgecolors="none")
+    ax.set_xlabel(f"PC1 ({share[0]:.0%} of variance)")
+    ax.set_ylabel(f"PC2 ({share[1]:.0%} of variance)")
+    ax.legend(title="class", fontsize="small")
+    return _finish(fig, title, note, ax)

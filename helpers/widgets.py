@@ -1,0 +1,269 @@
+"""Interactive widgets for the lessons (core ipywidgets only: JupyterLab and Colab).
+
+Each widget also works without a widget frontend. In a *headless* run it shows a static fallback once
+and still returns the widget object, so a notebook executes top to bottom everywhere. Headless means
+``COURSE_HEADLESS=1``, or the test harness (``COURSE_HARNESS`` set), or no IPython kernel (plain Python);
+``COURSE_HEADLESS=0`` forces the interactive mode. A kernel run by a bare ``nbconvert`` looks live (a widget
+cannot tell), so set ``COURSE_HEADLESS=1`` there. The logic behind each widget is a plain function you can
+call yourself (:func:`set_top_trainable`, :func:`classify_upload`).
+"""
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython import get_ipython
+from IPython.display import display
+from matplotlib.figure import Figure
+from PIL import Image, UnidentifiedImageError
+
+from helpers.models import count_params
+from helpers.plots import RIGHT, WRONG, plot_history, show_images, to_class_indices, to_uint8
+
+
+def running_headless() -> bool:
+    """True when no live widget frontend can be assumed (see the module docstring for the rules)."""
+    flag = os.environ.get("COURSE_HEADLESS", "").strip().lower()
+    if flag:
+        return flag not in ("0", "false", "no")
+    if os.environ.get("COURSE_HARNESS"):
+        return True
+    shell = get_ipython()
+    return shell is None or not hasattr(shell, "kernel")
+
+
+def _show_static(fig: Figure) -> None:
+    """Display ``fig`` once and release it, so the end of the cell does not show it again."""
+    display(fig)
+    plt.close(fig)
+
+
+def _png(image: np.ndarray, min_side: int = 192) -> bytes:
+    """PNG bytes of one uint8 image, enlarged (pixels kept sharp) when it is smaller than ``min_side``."""
+    pil = Image.fromarray(image)
+    scale = max(1, -(-min_side // max(1, min(pil.size))))
+    if scale > 1:
+        pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    pil.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# --- image_browser ---------------------------------------------------------------------------------------
+
+def image_browser(images: Any, labels: Any, class_names: Sequence[str],
+                  predictions: Any = None) -> widgets.VBox:
+    """A widget to step through ``images`` with a slider; each shows its true label and the prediction ✓ / ✗.
+
+    ``predictions`` are class indices (see :func:`helpers.plots.predicted_labels`). Headless: a static grid of
+    the first 8 images instead.
+
+    >>> image_browser(x, y, class_names, predictions=predicted_labels(model.predict(x)))
+    """
+    shown = to_uint8(images)
+    if len(shown) == 0:
+        raise ValueError("image_browser needs at least one image")
+    true = to_class_indices(labels)
+    pred = None if predictions is None else to_class_indices(predictions)
+    slider = widgets.IntSlider(value=0, min=0, max=len(shown) - 1, description="Image #",
+                               continuous_update=False)
+    picture = widgets.Image(format="png", layout=widgets.Layout(width="256px"))
+    caption = widgets.HTML()
+
+    def update(change: Any = None) -> None:
+        i = slider.value
+        picture.value = _png(shown[i])
+        text = f"#{i} · true: <b>{class_names[true[i]]}</b>"
+        if pred is not None:
+            ok = pred[i] == true[i]
+            mark = "✓ right" if ok else "✗ wrong"
+            text += (f" · predicted: <b>{class_names[pred[i]]}</b> "
+                     f"<span style='color:{RIGHT if ok else WRONG}'>{mark}</span>")
+        caption.value = text
+
+    slider.observe(update, names="value")
+    update()
+    box = widgets.VBox([slider, picture, caption])
+    if running_headless():
+        print(f"image_browser: static preview of {min(8, len(shown))} of {len(shown)} images "
+              "(the slider needs JupyterLab or Colab).")
+        _show_static(show_images(shown[:8], true[:8], class_names, None if pred is None else pred[:8]))
+    return box
+
+
+# --- unfreeze_slider -------------------------------------------------------------------------------------
+
+def _freeze_batchnorm(layer: keras.layers.Layer) -> None:
+    if isinstance(layer, keras.layers.BatchNormalization):
+        layer.trainable = False
+    for sub in getattr(layer, "layers", []):
+        _freeze_batchnorm(sub)
+
+
+def set_top_trainable(base: keras.Model, n: int) -> None:
+    """Make the top ``n`` layers of ``base`` trainable and freeze the rest; BatchNormalization stays frozen.
+
+    ``base.trainable`` itself is set True (Keras ignores the flags of its layers otherwise), or False when
+    ``n == 0``. Recompile the model afterwards, before ``fit``.
+
+    >>> set_top_trainable(base_model, 54)   # the same as fine_tune_at = len(base_model.layers) - 54
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if n == 0:
+        base.trainable = False
+        return
+    base.trainable = True
+    first = max(0, len(base.layers) - n)
+    for i, layer in enumerate(base.layers):
+        layer.trainable = i >= first
+        _freeze_batchnorm(layer)
+
+
+def _top_trainable(base: keras.Model) -> int:
+    """How many top layers of ``base`` are unfrozen now (the slider's starting value)."""
+    if not base.trainable:
+        return 0
+    for i, layer in enumerate(base.layers):
+        if layer.trainable and layer.trainable_weights:
+            return len(base.layers) - i
+    return 0
+
+
+def _trainable_summary(model: keras.Model, base: keras.Model) -> str:
+    """One line: trainable and frozen parameter counts of ``model``, and how many layers of ``base`` train."""
+    counts = count_params(model)
+    trainable, frozen = counts["trainable"], counts["frozen"]
+    training = sum(1 for layer in base.layers if layer.trainable_weights)
+    return (f"trainable params: {trainable:,} · frozen params: {frozen:,} · "
+            f"layers of {base.name} with trainable weights: {training}/{len(base.layers)}")
+
+
+def unfreeze_slider(model: keras.Model, base: keras.Model) -> widgets.VBox:
+    """A slider N that unfreezes the top N layers of ``base`` (see :func:`set_top_trainable`), counts shown live.
+
+    It starts at the current state and changes the layers only when moved. Headless: the counts, printed once.
+
+    >>> unfreeze_slider(model, base_model)
+    """
+    explain = widgets.HTML(
+        f"Unfreeze the top N of the {len(base.layers)} layers of <b>{base.name}</b>. "
+        "BatchNormalization layers stay frozen (inference mode). Recompile before <code>fit</code>.")
+    slider = widgets.IntSlider(value=_top_trainable(base), min=0, max=len(base.layers), description="N",
+                               continuous_update=False)
+    counts = widgets.HTML(_trainable_summary(model, base))
+
+    def update(change: Any) -> None:
+        set_top_trainable(base, change["new"])
+        counts.value = _trainable_summary(model, base)
+
+    slider.observe(update, names="value")
+    if running_headless():
+        print(counts.value)
+    return widgets.VBox([explain, slider, counts])
+
+
+# --- upload_classifier -----------------------------------------------------------------------------------
+
+def _decode_upload(content: bytes) -> np.ndarray | str:
+    """The uploaded image as uint8 RGB ``(H, W, 3)``, or a friendly message saying why it cannot be read."""
+    try:
+        with Image.open(io.BytesIO(bytes(content))) as pil:
+            return np.asarray(pil.convert("RGB"), dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
+        return (f"Sorry, this file could not be read as an image ({type(err).__name__}). "
+                "Try a JPEG or PNG photo.")
+
+
+def classify_upload(content: bytes, predict_fn: Callable[[np.ndarray], str]) -> str:
+    """``predict_fn``'s answer for the image in ``content``, or a friendly message when it is not an image.
+
+    ``predict_fn`` receives a uint8 RGB array ``(H, W, 3)``; resizing it is its job.
+
+    >>> classify_upload(open("cat.jpg", "rb").read(), lambda img: "cat")
+    'cat'
+    """
+    image = _decode_upload(content)
+    return image if isinstance(image, str) else str(predict_fn(image))
+
+
+def upload_classifier(predict_fn: Callable[[np.ndarray], str]) -> widgets.VBox:
+    """An upload box: the uploaded photo is shown with ``predict_fn``'s answer (errors as a message).
+
+    >>> upload_classifier(lambda img: class_names[int(model.predict(resize(img)[None])[0].argmax())])
+    """
+    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo")
+    picture = widgets.Image(format="png", layout=widgets.Layout(width="256px"))
+    answer = widgets.HTML("Upload a JPEG or PNG photo to classify it.")
+
+    def update(change: Any) -> None:
+        files = change["new"]
+        if not files:
+            return
+        image = _decode_upload(files[-1]["content"])
+        if isinstance(image, str):
+            picture.value, answer.value = b"", image
+            return
+        picture.value = _png(image)
+        try:
+            answer.value = f"Prediction: <b>{predict_fn(image)}</b>"
+        except Exception as err:  # the learner's predict_fn: show the error instead of losing it
+            answer.value = f"predict_fn failed: {type(err).__name__}: {err}"
+
+    upload.observe(update, names="value")
+    if running_headless():
+        print("upload_classifier: the upload box needs JupyterLab or Colab; "
+              "call classify_upload(file_bytes, predict_fn) to classify a file here.")
+    return widgets.VBox([upload, picture, answer])
+
+
+# --- LivePlot --------------------------------------------------------------------------------------------
+
+class LivePlot(keras.callbacks.Callback):
+    """A Keras callback that redraws the learning curves after every epoch.
+
+    Reuse one instance across the head and the fine-tuning ``fit`` calls: the curves continue and the
+    second phase is marked "fine-tuning starts". Headless: one static plot at the end of each ``fit``.
+
+    >>> live = LivePlot(note=standin_note(cfg))
+    >>> model.fit(train_ds, validation_data=val_ds, epochs=5, callbacks=[live], verbose=0)
+    """
+
+    def __init__(self, metrics: Sequence[str] = ("loss", "accuracy"), note: str | None = None,
+                 headless: bool | None = None) -> None:
+        super().__init__()
+        self.metrics = tuple(metrics)
+        self.note = note
+        self.headless = running_headless() if headless is None else headless
+        self.histories: list[dict[str, list[float]]] = []
+        self.output: widgets.Output | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.histories.append({})
+        if not self.headless:  # a fresh plot under each fit's cell; it redraws every phase so far
+            self.output = widgets.Output()
+            display(self.output)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.histories[-1].setdefault(key, []).append(float(value))
+        if not self.headless and self.output is not None:
+            with self.output:
+                self.output.clear_output(wait=True)
+                self._draw()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.headless:
+            self._draw()
+
+    def _draw(self) -> None:
+        histories = [h for h in self.histories if h]
+        metrics = [m for m in self.metrics if any(m in h for h in histories)]
+        if metrics:
+            _show_static(plot_history(*histories, metrics=metrics, note=self.note))
