@@ -14,6 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from helpers import widgets as w  # noqa: E402
+from helpers.models import count_params  # noqa: E402
 
 CLASSES = ["cat", "dog"]
 
