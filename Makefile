@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.course-installed
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := notebooks
 
-.PHONY: setup lab course test test-unit test-notebooks test-notebooks-real verify-real assets \
+.PHONY: setup lab course prefetch test test-unit test-notebooks test-notebooks-real verify-real assets \
         benchmarks strip student-notebooks clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -49,6 +49,12 @@ test-notebooks-real: $(STAMP)
 # On a machine with internet: the notebooks against the real assets (slow; see CONTRIBUTING.md).
 verify-real: $(STAMP)
 	COURSE_VERIFY_REAL=1 COURSE_PROFILE=quick $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
+
+# Workshops: download every real asset once into ASSETS (copy it to a USB stick), then run with
+# COURSE_ASSETS=<that folder> and the network off. See docs/instructor-guide.md.
+ASSETS ?= course-assets
+prefetch: $(STAMP)
+	$(BIN)/python scripts/prefetch.py $(ASSETS)
 
 # Rebuild the offline stand-ins in data/ (datasets byte-identical; models within the tolerance in data/README.md).
 assets: $(STAMP)
