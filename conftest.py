@@ -17,8 +17,11 @@ import harness  # noqa: E402
 VERIFY_REAL = os.environ.get("COURSE_VERIFY_REAL") == "1"  # make verify-real: real network, real caches
 
 
+TMP = Path(tempfile.mkdtemp(prefix="course-tests-"))
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="course-tests-"))
+    tmp = TMP
     os.environ.update(COURSE_REPO=str(REPO), MPLBACKEND="Agg", COURSE_HEADLESS="1",
                       COURSE_DETERMINISTIC="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
     if VERIFY_REAL:
@@ -44,3 +47,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if log and Path(log).exists() and Path(log).read_text().strip():
         print(f"\nFAILED: the network was tried, or the harness broke, during the tests:\n{Path(log).read_text()}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(TMP, ignore_errors=True)

@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from helpers import config
+from helpers.standins import is_standin, source_classes, vgg16_standin
 
 
 class StandinRefused(RuntimeError):
@@ -38,13 +39,6 @@ def model_handle(name: str, profile: config.Profile | None = None) -> str:
 def standin_names() -> list[str]:
     """Catalogue names that have an offline stand-in."""
     return [n for n, m in config.MODELS.items() if m.standin]
-
-
-def is_standin(path: str | Path) -> bool:
-    """True when ``path`` (a model folder or weights file) carries the course's stand-in marker."""
-    path = Path(path)
-    folder = path if path.is_dir() else path.parent
-    return (folder / config.STANDIN_MARKER).exists()
 
 
 def _guard_standin(path: str | Path, what: str) -> None:
@@ -162,13 +156,28 @@ def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[
     path = str(config.MODELS_DIR / spec.standin) if pretrained else None
     label = "pre-trained on glyphs_source" if pretrained else "random weights"
     if name == "vgg16":
-        from helpers.standins import vgg16_standin
-
         model = vgg16_standin(weights=path, **kwargs)
         return model, f"STAND-IN for VGG16 (same layout and layer names, fewer filters, {label})"
     model = getattr(keras.applications, spec.handle)(alpha=config.STANDIN_MOBILENET_ALPHA, weights=path, **kwargs)
     return model, (f"STAND-IN for {spec.handle}: keras.applications.{spec.handle}(alpha="
                    f"{config.STANDIN_MOBILENET_ALPHA}, ...) {label}")
+
+
+def classifier_labels(profile: config.Profile | None = None) -> list[str]:
+    """Class names of the pre-trained classifier: ImageNet's (real profiles) or the stand-in's source classes."""
+    profile = profile or config.resolve_profile().profile
+    if not profile.real_assets:
+        return source_classes()
+    path = keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL)
+    return Path(path).read_text(encoding="utf8").splitlines()
+
+
+def top_k(logits: Any, labels: list[str], k: int = 5) -> list[list[tuple[str, float]]]:
+    """For each row of classifier ``logits``, the ``k`` most probable ``(label, probability)`` pairs."""
+    probabilities = tf.nn.softmax(np.asarray(logits, dtype="float32"), axis=-1).numpy()
+    best = np.argsort(-probabilities, axis=-1)[:, :k]
+    return [[(labels[i] if i < len(labels) else f"class {i}", float(row[i])) for i in top]
+            for row, top in zip(probabilities, best)]
 
 
 def count_params(model: keras.Model | keras.layers.Layer) -> dict[str, int]:
