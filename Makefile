@@ -20,8 +20,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 setup: $(STAMP)
 
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)  # containers often run as root
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(NOTEBOOKS)
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(NOTEBOOKS)
 
 # Execute every notebook headless; executed copies and HTML go to build/.
 course: $(STAMP)
