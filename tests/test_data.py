@@ -102,6 +102,7 @@ def test_bundled_offline_standin_loads(name):
     assert set(splits.sizes) == {"train", "validation", "test"} and min(splits.sizes.values()) > 0
     image, label = next(iter(splits.train))
     assert image.dtype == tf.uint8 and image.shape == (64, 64, 3) and 0 <= int(label) < spec.num_classes
+    assert splits.sizes["train"] == sum(1 for _ in splits.train)  # the recorded size is the real count
 
 
 # ------------------------------------------------------------------------------------------ preprocessing

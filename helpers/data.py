@@ -1,0 +1,379 @@
+"""Datasets and input pipelines: load, resize, augment, batch, cache features, bring your own images.
+
+The notebooks write the lesson's calls themselves (the base model, ``preprocess_input``, ``fit``); this
+module supplies the plumbing around them::
+
+    splits = load_dataset("cats_vs_dogs")                          # uint8 images, int labels
+    preprocess = preprocessing_for("mobilenet_v2")                 # keras.applications.mobilenet_v2.preprocess_input
+    train_ds = make_pipeline(splits.train, 64, preprocess, training=True, augment=augmentation_layers())
+    val_ds = make_pipeline(splits.validation, 64, preprocess)
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from helpers import config
+
+AUTOTUNE = tf.data.AUTOTUNE
+MEMORY_CACHE_LIMIT = 2 * 1024**3
+"""Bytes of resized uint8 images ``make_pipeline(cache=True)`` keeps in memory; above it, it does not cache."""
+SPLIT_NAMES = ("train", "validation", "test")
+
+
+class DatasetUnavailableError(RuntimeError):
+    """The dataset is not on disk and cannot be downloaded now; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Splits:
+    """train / validation / test datasets of ``(uint8 image, int label)`` examples, class names and sizes."""
+
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    test: tf.data.Dataset | None
+    class_names: list[str]
+    sizes: dict[str, int]
+
+    @property
+    def num_classes(self) -> int:
+        """How many classes there are: the width of the classification head."""
+        return len(self.class_names)
+
+
+# ---------------------------------------------------------------------------------------------- loading
+def _resolve(profile: config.Profile | str | None) -> config.Profile:
+    if profile is None:
+        return config.resolve_profile().profile
+    return config.PROFILES[profile] if isinstance(profile, str) else profile
+
+
+def _count(ds: tf.data.Dataset) -> int:
+    n = int(ds.cardinality())
+    return n if n >= 0 else int(ds.reduce(0, lambda count, _: count + 1))
+
+
+def load_dataset(name: str, profile: config.Profile | str | None = None) -> Splits:
+    """Return the :class:`Splits` of catalogue dataset ``name`` in ``profile`` (default: the active one).
+
+    Offline it reads the bundled stand-in from ``data/tfds`` and never downloads. The real profiles read
+    the tfds folder and download only if the dataset is missing and the hosts answer; otherwise they raise
+    :class:`DatasetUnavailableError` at once (instead of tfds's 205-second retry loop).
+
+    >>> splits = load_dataset("tf_flowers", "full")
+    >>> splits.class_names[:2], splits.sizes["train"]
+    (['dandelion', 'daisy'], 2936)
+    >>> load_dataset("tf_flowers").class_names  # offline: the stand-in's classes
+    ['two', 'four', 'five', 'seven', 'nine']
+    """
+    if name not in config.DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}. The catalogue has: {', '.join(config.DATASETS)}.")
+    active = _resolve(profile)
+    tfds_name, split_specs, bundled_dir = config.dataset_splits(name, active)
+    data_dir = bundled_dir or config.tfds_data_dir()
+
+    def _load(download: bool):
+        return tfds.load(tfds_name, split=[split_specs[s] for s in SPLIT_NAMES], data_dir=str(data_dir),
+                         as_supervised=True, with_info=True, download=download)
+
+    try:
+        datasets, info = _load(download=False)
+    except (tfds.core.DatasetNotFoundError, AssertionError):
+        if bundled_dir is not None:
+            raise DatasetUnavailableError(
+                f"The offline stand-in {tfds_name!r} (for {name!r}) is missing from {data_dir}. It ships with "
+                "the course repository in data/tfds: check that your clone is complete (see data/README.md)."
+            ) from None
+        if not all(config.hosts_reachable(timeout=2.0).values()):
+            raise DatasetUnavailableError(
+                f"{name!r} is not in {data_dir} and the download hosts do not answer (no network?). Either "
+                "prefetch it where there is network (`make prefetch`, or "
+                f"tfds.builder({name!r}).download_and_prepare()) or set COURSE_PROFILE=offline and restart "
+                "the kernel to use the bundled stand-in."
+            ) from None
+        datasets, info = _load(download=True)
+    return Splits(*datasets, class_names=list(info.features["label"].names),
+                  sizes={s: _count(ds) for s, ds in zip(SPLIT_NAMES, datasets)})
+
+
+# ------------------------------------------------------------------------------------------ preprocessing
+def rescale_to_unit(images: tf.Tensor) -> tf.Tensor:
+    """Return ``images / 255`` as float32: the [0, 1] range TF Hub image models expect."""
+    return tf.cast(images, tf.float32) / 255.0
+
+
+_BY_CONVENTION: dict[str, Callable] = {
+    "[0,1]": rescale_to_unit,
+    "[-1,1]": keras.applications.mobilenet_v2.preprocess_input,
+    "caffe": keras.applications.vgg16.preprocess_input,
+    "raw [0,255]": keras.applications.efficientnet.preprocess_input,  # returns its input unchanged
+}
+_KERAS_MODULES = {"MobileNetV2": "mobilenet_v2", "VGG16": "vgg16", "ResNet50": "resnet50",
+                  "EfficientNetB0": "efficientnet"}
+
+
+def preprocessing_for(model_name: str) -> Callable:
+    """Return the preprocess function a catalogue model expects (or the one for a convention name).
+
+    Keras bases get their own ``keras.applications.<family>.preprocess_input``; TF Hub bases get
+    :func:`rescale_to_unit`. ``model_name`` may also be a convention: "[0,1]", "[-1,1]", "caffe" (RGB→BGR,
+    ImageNet mean subtracted, no scaling) or "raw [0,255]". Feed it float images: on uint8 input some
+    of these silently wrap around.
+
+    >>> preprocessing_for("vgg16") is keras.applications.vgg16.preprocess_input
+    True
+    """
+    if model_name in _BY_CONVENTION:
+        return _BY_CONVENTION[model_name]
+    if model_name not in config.MODELS:
+        raise ValueError(f"Unknown model {model_name!r}. Use one of: {', '.join(config.MODELS)} "
+                         f"or a convention: {', '.join(_BY_CONVENTION)}.")
+    spec = config.MODELS[model_name]
+    if spec.source == "keras" and spec.handle in _KERAS_MODULES:
+        return getattr(keras.applications, _KERAS_MODULES[spec.handle]).preprocess_input
+    return _BY_CONVENTION[spec.preprocessing]
+
+
+def resize(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Return ``image`` (one image or a batch) resized to ``size`` × ``size``, float32 in [0, 255].
+
+    Policy: bilinear, antialiased (a 500-px photo shrunk to 64 px does not alias), and *stretched* to a
+    square: the aspect ratio is not kept, so nothing at the edges is cropped away.
+    """
+    return tf.image.resize(image, (size, size), method="bilinear", antialias=True)
+
+
+def augmentation_layers(seed: int = config.SEED) -> keras.Sequential:
+    """Return a seeded ``keras.Sequential``: random horizontal flip, rotation ±18°, zoom ±10%.
+
+    Active only when called with ``training=True``; :func:`make_pipeline` applies it to training batches.
+    """
+    return keras.Sequential([
+        keras.layers.RandomFlip("horizontal", seed=seed),
+        keras.layers.RandomRotation(0.05, seed=seed),
+        keras.layers.RandomZoom(0.1, seed=seed),
+    ], name="augmentation")
+
+
+# ------------------------------------------------------------------------------------------- pipelines
+def _resize_uint8(image: tf.Tensor, size: int) -> tf.Tensor:
+    return tf.saturate_cast(tf.round(resize(image, size)), tf.uint8)  # uint8: the cache takes 4x less memory
+
+
+def make_pipeline(ds: tf.data.Dataset, image_size: int, preprocess: Callable | None = None,
+                  batch_size: int = 32, training: bool = False, augment: Callable | None = None,
+                  cache: bool | str = True, shuffle_buffer: int = 1000,
+                  seed: int = config.SEED) -> tf.data.Dataset:
+    """Return batches of ``(float32 images, labels)`` ready for ``fit``, from ``(image, label)`` examples.
+
+    Order of steps: resize (parallel, deterministic) → cache → shuffle (``training`` only, seeded) →
+    batch → augment (``training`` only) → ``preprocess`` → prefetch. Caching comes before augmentation
+    and preprocessing, so every epoch gets fresh augmentations and pipelines with different
+    ``preprocess`` functions can share the resize work. ``cache=True`` caches in memory when the resized
+    images fit in :data:`MEMORY_CACHE_LIMIT`; a string caches to that file.
+
+    >>> train_ds = make_pipeline(splits.train, 64, keras.applications.mobilenet_v2.preprocess_input,
+    ...                          training=True, augment=augmentation_layers())
+    """
+    ds = ds.map(lambda x, y: (_resize_uint8(x, image_size), y), num_parallel_calls=AUTOTUNE,
+                deterministic=True)
+    if isinstance(cache, str):
+        ds = ds.cache(cache)
+    elif cache:
+        n = int(ds.cardinality())
+        if n * image_size * image_size * 3 <= MEMORY_CACHE_LIMIT:
+            ds = ds.cache()
+        else:
+            warnings.warn(f"{n} images of {image_size} px do not fit the in-memory cache limit; not caching. "
+                          "Pass cache='some/file' to cache on disk.", stacklevel=2)
+    if training:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+
+    @tf.autograph.experimental.do_not_convert  # plain Python branches: nothing for AutoGraph to convert
+    def _finish(images, labels):
+        images = tf.cast(images, tf.float32)
+        if training and augment is not None:
+            images = augment(images, training=True) if isinstance(augment, keras.layers.Layer) else augment(images)
+        if preprocess is not None:
+            images = preprocess(images)
+        return images, labels
+
+    return ds.map(_finish, num_parallel_calls=AUTOTUNE, deterministic=True).prefetch(AUTOTUNE)
+
+
+_TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def extract_features(base: keras.Model | Callable, ds: tf.data.Dataset,
+                     batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(features, labels)`` numpy arrays: the frozen ``base`` run once over every batch of ``ds``.
+
+    ``ds`` yields preprocessed ``(images, labels)`` batches, e.g. ``make_pipeline(..., training=False)``
+    (pass ``batch_size`` if it yields single examples instead). Keras bases run with ``training=False``,
+    so BatchNorm uses its stored statistics. Cached features cannot be augmented: use this for the
+    frozen phase only.
+
+    >>> features, labels = extract_features(base_model, make_pipeline(splits.train, 64, preprocess))
+    """
+    if batch_size is not None:
+        ds = ds.batch(batch_size)
+    run = base
+    if isinstance(base, keras.layers.Layer):  # trace it once per base, for any batch size
+        if base not in _TRACED:
+            ref = weakref.ref(base)
+            _TRACED[base] = tf.function(lambda images: ref()(images, training=False))
+        run = _TRACED[base].get_concrete_function(ds.element_spec[0])
+    features, labels = [], []
+    for images, batch_labels in ds:
+        features.append(np.asarray(run(images)))
+        labels.append(np.asarray(batch_labels))
+    if not features:
+        raise ValueError("extract_features got an empty dataset.")
+    return np.concatenate(features), np.concatenate(labels)
+
+
+def features_dataset(features: np.ndarray, labels: np.ndarray, batch_size: int = 32, shuffle: bool = True,
+                     seed: int = config.SEED) -> tf.data.Dataset:
+    """Return batches of ``(features, labels)`` to train a head on, reshuffled every epoch when ``shuffle``.
+
+    >>> head.fit(features_dataset(train_features, train_labels), epochs=cfg.head_epochs)
+    """
+    ds = tf.data.Dataset.from_tensor_slices((features, labels))
+    if shuffle:
+        ds = ds.shuffle(len(features), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(AUTOTUNE)
+
+
+# ------------------------------------------------------------------------------- bring your own images
+@dataclass
+class FolderReport:
+    """What :func:`load_image_folder` kept, converted and skipped, and why. ``print(report)`` to read it."""
+
+    path: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    converted: list[tuple[Path, str]] = field(default_factory=list)
+    dropped_classes: list[tuple[str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        per_class = ", ".join(f"{name}: {n}" for name, n in self.counts.items())
+        lines = [f"{self.path}: {sum(self.counts.values())} images in {len(self.counts)} classes ({per_class})"]
+        for title, rows in (("Dropped classes", self.dropped_classes), ("Skipped", self.skipped),
+                            ("Converted", self.converted)):
+            if rows:
+                lines.append(f"{title} ({len(rows)}):")
+                lines += [f"  - {self._short(item)}: {why}" for item, why in rows]
+        return "\n".join(lines)
+
+    def _short(self, item: Path | str) -> str:
+        return str(item.relative_to(self.path)) if isinstance(item, Path) else item
+
+
+def _rgb(img: Image.Image) -> tuple[Image.Image, list[str]]:
+    """The image as 8-bit RGB, and what was done to it."""
+    notes = []
+    if img.getexif().get(0x0112, 1) != 1:  # EXIF orientation
+        img, notes = ImageOps.exif_transpose(img), ["rotated as its EXIF orientation says"]
+    mode = img.mode
+    if mode.startswith("I"):  # 16-bit grayscale ("I;16", or "I" holding 16-bit values)
+        values = np.asarray(img, dtype=np.float64)
+        scale = 257.0 if mode.startswith("I;16") or values.max() > 255 else 1.0
+        img = Image.fromarray(np.clip(values / scale, 0, 255).round().astype(np.uint8))
+        notes.append(f"{mode} 16-bit → 8-bit" if scale > 1 else f"{mode} → 8-bit")
+    if mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), rgba)
+        notes.append(f"{mode} alpha composited on white")
+    elif mode in ("L", "1") or mode.startswith("I"):
+        notes.append("grayscale → RGB")
+    elif mode != "RGB":
+        notes.append(f"{mode} → RGB")
+    return img.convert("RGB"), notes
+
+
+def _read_image(path: Path, min_side: int) -> tuple[np.ndarray | None, list[str]]:
+    """(RGB uint8 array, conversions) for a good image, (None, [why it was skipped]) otherwise."""
+    try:
+        with Image.open(path) as img:
+            img.load()  # decodes the whole file: truncated data fails here, not in the middle of an epoch
+            if min(img.size) < min_side:
+                return None, [f"too small ({img.size[0]}×{img.size[1]} px, under {min_side} px)"]
+            rgb, notes = _rgb(img)
+            return np.asarray(rgb, dtype=np.uint8), notes
+    except UnidentifiedImageError:
+        return None, ["not an image (PIL cannot identify the file)"]
+    except Exception as err:  # noqa: BLE001 -- any decoder error means this file is unusable
+        return None, [f"corrupt or truncated ({type(err).__name__}: {err})"]
+
+
+def load_image_folder(path: str | Path, image_size: int, validation_fraction: float = 0.2,
+                      seed: int = config.SEED, min_side: int = 32) -> tuple[Splits, FolderReport]:
+    """Return ``(Splits, FolderReport)`` for a folder with one sub-folder of images per class.
+
+    Every file is opened and fully decoded with PIL up front: corrupt, truncated, non-image and tiny
+    (< ``min_side`` px) files are skipped; alpha, grayscale, CMYK and 16-bit images are converted to 8-bit
+    RGB; classes with no usable image are dropped. All of it is listed in the report, and the kept images
+    are resized (:func:`resize`) into memory, so an epoch cannot fail halfway. The validation split takes
+    ``validation_fraction`` of each class (seeded); ``test`` is None.
+
+    >>> splits, report = load_image_folder("my_photos", 64)
+    >>> print(report)
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a folder. Give a folder with one sub-folder of images per class.")
+    if not 0 <= validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}.")
+    report = FolderReport(root)
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    report.skipped += [(p, "not inside a class folder") for p in sorted(root.iterdir())
+                       if p.is_file() and not p.name.startswith(".")]
+    images, labels, class_names = [], [], []
+    for class_dir in class_dirs:
+        files = sorted(p for p in class_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+        kept = []
+        for file in files:
+            array, notes = _read_image(file, min_side)
+            if array is None:
+                report.skipped.append((file, notes[0]))
+                continue
+            report.converted += [(file, note) for note in notes]
+            kept.append(_resize_uint8(array, image_size).numpy())
+        if not kept:
+            report.dropped_classes.append((class_dir.name, "no usable images" if files else "empty folder"))
+            continue
+        images += kept
+        labels += [len(class_names)] * len(kept)
+        class_names.append(class_dir.name)
+        report.counts[class_dir.name] = len(kept)
+    if len(class_names) < 2:
+        raise ValueError(f"{root} has {len(class_names)} class folder(s) with usable images; a classifier "
+                         f"needs at least 2 (one sub-folder per class).\n{report}")
+
+    rng = np.random.default_rng(seed)
+    labels_array = np.asarray(labels, dtype=np.int64)
+    train_idx, val_idx = [], []
+    for label in range(len(class_names)):
+        idx = rng.permutation(np.flatnonzero(labels_array == label))
+        n_val = min(int(round(len(idx) * validation_fraction)), len(idx) - 1)
+        val_idx += list(idx[:n_val])
+        train_idx += list(idx[n_val:])
+    images_array = np.stack(images)
+
+    def _dataset(idx: list[int]) -> tf.data.Dataset:
+        idx = rng.permutation(np.asarray(idx, dtype=np.int64))
+        return tf.data.Dataset.from_tensor_slices((images_array[idx], labels_array[idx]))
+
+    splits = Splits(_dataset(train_idx), _dataset(val_idx), None, class_names,
+                    {"train": len(train_idx), "validation": len(val_idx)})
+    return splits, report
