@@ -1,0 +1,73 @@
+"""The offline stand-ins: where they live, how to recognise them, and the small VGG16-shaped builder.
+
+The stand-ins are built by ``scripts/build_offline_assets.py`` and described in ``data/README.md``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+from helpers.config import MODELS_DIR, STANDIN_MARKER
+
+MOBILENET_V2_DIR = MODELS_DIR / "mobilenet_v2_standin"
+MOBILENET_V2_ALPHA = 0.35
+"""Width multiplier of the MobileNetV2 stand-in: ``keras.applications.MobileNetV2(alpha=0.35, ...)``."""
+MOBILENET_V2_WEIGHTS = MOBILENET_V2_DIR / "notop.weights.h5"
+MOBILENET_V2_FEATURE_VECTOR = MOBILENET_V2_DIR / "feature_vector"
+MOBILENET_V2_CLASSIFIER = MOBILENET_V2_DIR / "classifier"
+MOBILENET_V2_SOURCE_CLASSES = MOBILENET_V2_DIR / "source_classes.txt"
+VGG16_DIR = MODELS_DIR / "vgg16_standin"
+VGG16_WEIGHTS = VGG16_DIR / "notop.weights.h5"
+
+VGG16_FILTERS = (8, 16, 32, 64, 64)
+"""Filters per block: 1/8 of VGG16's (64, 128, 256, 512, 512)."""
+VGG16_CONVS = (2, 2, 3, 3, 3)
+VGG16_FC_UNITS = 256
+"""Units of ``fc1``/``fc2`` (VGG16: 4096)."""
+
+
+def is_standin(path: str | Path) -> bool:
+    """True when ``path`` (a model folder or a file) or a folder above it carries the stand-in marker."""
+    p = Path(path)
+    folders = ([p] if p.is_dir() else []) + list(p.parents)
+    return any((d / STANDIN_MARKER).is_file() for d in folders)
+
+
+def source_classes() -> list[str]:
+    """The classes the MobileNetV2 stand-in classifier predicts (its "ImageNet")."""
+    return MOBILENET_V2_SOURCE_CLASSES.read_text(encoding="utf8").split()
+
+
+def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3), include_top: bool = False,
+                  weights: str | Path | None = None, classes: int = 26, pooling: str | None = None,
+                  classifier_activation: str | None = "softmax") -> keras.Model:
+    """A small VGG16: same blocks and layer names as ``keras.applications.VGG16``, 1/8 of the filters.
+
+    Expects VGG's "caffe" preprocessing (``keras.applications.vgg16.preprocess_input`` on [0, 255] RGB).
+    ``weights`` is ``None`` (random) or a ``.weights.h5`` file saved from a model built with the same
+    ``include_top``.
+    """
+    inputs = keras.Input(shape=input_shape)
+    x = inputs
+    for block, (filters, convs) in enumerate(zip(VGG16_FILTERS, VGG16_CONVS), start=1):
+        for i in range(1, convs + 1):
+            # He initialisation, the first layer scaled down for caffe inputs (std ~60): no BatchNorm here
+            scale = 2.0 / 60.0**2 if (block, i) == (1, 1) else 2.0
+            init = keras.initializers.VarianceScaling(scale, "fan_in", "truncated_normal")
+            x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", kernel_initializer=init,
+                                    name=f"block{block}_conv{i}")(x)
+        x = keras.layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
+    if include_top:
+        x = keras.layers.Flatten(name="flatten")(x)
+        x = keras.layers.Dense(VGG16_FC_UNITS, activation="relu", name="fc1")(x)
+        x = keras.layers.Dense(VGG16_FC_UNITS, activation="relu", name="fc2")(x)
+        x = keras.layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    elif pooling == "avg":
+        x = keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d")(x)
+    elif pooling == "max":
+        x = keras.layers.GlobalMaxPooling2D(name="global_max_pooling2d")(x)
+    model = keras.Model(inputs, x, name="vgg16_standin")
+    if weights is not None:
+        model.load_weights(str(weights))
+    return model

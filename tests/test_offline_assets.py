@@ -1,0 +1,129 @@
+"""The offline stand-ins in data/: intact, loadable the way the course loads the real assets, trainable."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from helpers import standins  # noqa: E402
+from helpers.config import DATA_DIR, DATASETS, MODELS, MODELS_DIR, STANDIN_MARKER, TFDS_DIR  # noqa: E402
+
+TARGETS = {  # name: (class names, split sizes)
+    "glyphs_binary": (["three", "eight"], {"train": 200, "validation": 200, "test": 600}),
+    "glyphs_five": (["two", "four", "five", "seven", "nine"], {"train": 200, "validation": 200, "test": 600}),
+}
+
+
+def test_checksums_cover_and_match_every_shipped_file() -> None:
+    listed = {}
+    for line in (DATA_DIR / "SHA256SUMS").read_text(encoding="utf8").splitlines():
+        digest, rel = line.split("  ", 1)
+        listed[rel] = digest
+    shipped = {p.relative_to(DATA_DIR).as_posix() for p in DATA_DIR.rglob("*") if p.is_file()}
+    assert shipped - {"SHA256SUMS", "README.md"} == set(listed)
+    bad = [rel for rel, digest in listed.items()
+           if hashlib.sha256((DATA_DIR / rel).read_bytes()).hexdigest() != digest]
+    assert not bad, f"changed since SHA256SUMS was written: {bad}"
+
+
+def test_catalogue_points_at_the_shipped_standins() -> None:
+    assert {d.standin for d in DATASETS.values()} == set(TARGETS)
+    for spec in MODELS.values():
+        if spec.standin is not None:
+            assert (MODELS_DIR / spec.standin).exists(), spec.standin
+            assert standins.is_standin(MODELS_DIR / spec.standin)
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_target_dataset_loads_like_a_real_tfds_dataset(name: str) -> None:
+    import tensorflow_datasets as tfds
+
+    names, sizes = TARGETS[name]
+    for split, size in sizes.items():
+        ds, info = tfds.load(name, data_dir=str(TFDS_DIR), split=split, as_supervised=True, with_info=True,
+                             download=False)
+        assert info.features["label"].names == names
+        assert info.splits[split].num_examples == size
+        labels = []
+        for image, label in ds.batch(1000):
+            assert image.dtype == tf.uint8 and tuple(image.shape[1:]) == (64, 64, 3)
+            labels.append(label.numpy())
+        labels = np.concatenate(labels)
+        assert len(labels) == size
+        assert np.bincount(labels, minlength=len(names)).tolist() == [size // len(names)] * len(names)
+    image = next(iter(ds.take(1)))[0].numpy()
+    assert image.std() > 20, "an image with structure, not a flat colour"
+
+
+def test_every_model_folder_is_marked_as_a_standin() -> None:
+    folders = [standins.MOBILENET_V2_DIR, standins.MOBILENET_V2_FEATURE_VECTOR, standins.MOBILENET_V2_CLASSIFIER,
+               standins.VGG16_DIR]
+    for folder in folders:
+        text = (folder / STANDIN_MARKER).read_text(encoding="utf8")
+        assert "STAND-IN" in text
+    assert standins.is_standin(standins.VGG16_WEIGHTS)
+    assert not standins.is_standin(DATA_DIR)
+
+
+def test_mobilenet_v2_weights_load_through_keras_applications() -> None:
+    kwargs = dict(input_shape=(64, 64, 3), alpha=standins.MOBILENET_V2_ALPHA, include_top=False)
+    base = keras.applications.MobileNetV2(weights=str(standins.MOBILENET_V2_WEIGHTS), **kwargs)
+    random = keras.applications.MobileNetV2(weights=None, **kwargs)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3)).astype("float32")
+    out = base(x, training=False).numpy()
+    assert out.shape == (2, 2, 2, 1280)
+    again = keras.applications.MobileNetV2(weights=str(standins.MOBILENET_V2_WEIGHTS), **kwargs)
+    np.testing.assert_array_equal(again(x, training=False).numpy(), out)
+    assert not np.allclose(random(x, training=False).numpy(), out), "weights were not loaded"
+
+
+@pytest.mark.parametrize("folder, width", [("feature_vector", 1280), ("classifier", 26)])
+def test_hub_savedmodel_runs_and_fine_tunes(folder: str, width: int) -> None:
+    import tensorflow_hub as hub
+
+    m = hub.load(str(standins.MOBILENET_V2_DIR / folder))
+    x = tf.random.stateless_uniform((3, 64, 64, 3), seed=(1, 2))
+    assert m(x, training=False).shape == (3, width)
+    assert m(tf.image.resize(x, (96, 96)), training=False).shape == (3, width), "any input size"
+    assert len(m.trainable_variables) > 100 and len(m.variables) > len(m.trainable_variables)
+    assert list(m.regularization_losses) == []
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(m(x, training=True)))
+    grads = tape.gradient(loss, m.trainable_variables)
+    missing = [v.name for v, g in zip(m.trainable_variables, grads) if g is None]
+    assert not missing, f"no gradient reaches {missing}"
+    if folder == "classifier":
+        assert len(standins.source_classes()) == width
+
+
+def test_hub_feature_vector_matches_the_keras_weights() -> None:
+    import tensorflow_hub as hub
+
+    m = hub.load(str(standins.MOBILENET_V2_FEATURE_VECTOR))
+    base = keras.applications.MobileNetV2(input_shape=(64, 64, 3), alpha=standins.MOBILENET_V2_ALPHA,
+                                          include_top=False, weights=str(standins.MOBILENET_V2_WEIGHTS),
+                                          pooling="avg")
+    x = tf.random.stateless_uniform((2, 64, 64, 3), seed=(3, 4))
+    np.testing.assert_allclose(m(x, training=False).numpy(), base(x * 2 - 1, training=False).numpy(),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_vgg16_standin_layout_and_weights() -> None:
+    model = standins.vgg16_standin(weights=standins.VGG16_WEIGHTS)
+    vgg_names = [layer.name for layer in keras.applications.VGG16(weights=None, include_top=False,
+                                                                   input_shape=(64, 64, 3)).layers[1:]]
+    assert [layer.name for layer in model.layers[1:]] == vgg_names
+    assert model.output_shape == (None, 2, 2, standins.VGG16_FILTERS[-1])
+    random = standins.vgg16_standin()
+    x = keras.applications.vgg16.preprocess_input(
+        np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype("float32"))
+    assert not np.allclose(model(x).numpy(), random(x).numpy())
+    top = standins.vgg16_standin(include_top=True, classes=5)
+    assert [layer.name for layer in top.layers[-4:]] == ["flatten", "fc1", "fc2", "predictions"]
+    assert top.output_shape == (None, 5)
