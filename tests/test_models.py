@@ -166,3 +166,49 @@ def test_catalogue_table_has_a_row_per_model_with_its_standin():
     rows = models.catalogue_table()
     assert [r["name"] for r in rows] == list(config.MODELS)
     assert {r["offline stand-in"] for r in rows if r["name"] in ("resnet50", "efficientnet_b0")} == {"-"}
+
+
+@pytest.mark.parametrize("name, last", [("vgg16", "block5_pool"), ("mobilenet_v2", "out_relu")])
+def test_load_base_offline_gives_the_labelled_pretrained_standin(name, last, capsys):
+    base = models.load_base(name, input_shape=(64, 64, 3), profile=config.PROFILES["offline"])
+    assert base.layers[-1].name == last
+    assert "STAND-IN" in capsys.readouterr().out
+    random = models.load_base(name, weights=None, input_shape=(64, 64, 3), profile=config.PROFILES["offline"],
+                              verbose=False)
+    first = next(layer for layer in base.layers if layer.weights).name
+    assert not np.allclose(base.get_layer(first).weights[0].numpy(), random.get_layer(first).weights[0].numpy())
+
+
+def test_load_base_in_a_real_profile_makes_the_real_keras_call(monkeypatch, tmp_path, capsys):
+    import harness
+
+    monkeypatch.setenv("COURSE_HARNESS_DIR", str(tmp_path))
+    monkeypatch.setattr(keras.src.utils.file_utils, "get_file", harness.fake_get_file)
+    base = models.load_base("mobilenet_v2", input_shape=(32, 32, 3), profile=config.PROFILES["quick"])
+    assert "keras.applications.MobileNetV2(include_top=False" in capsys.readouterr().out
+    assert base.count_params() == 2_257_984  # the real MobileNetV2 1.0 without its top
+
+
+def test_a_base_without_a_standin_is_refused_offline_with_the_alternatives():
+    with pytest.raises(ValueError, match="vgg16"):
+        models.load_base("resnet50", profile=config.PROFILES["offline"])
+
+
+def test_classifier_labels_offline_are_the_standins_source_classes():
+    labels = models.classifier_labels(config.PROFILES["offline"])
+    assert len(labels) == 26 and labels[0] == "A"
+
+
+def test_classifier_labels_in_a_real_profile_are_imagenets(monkeypatch, tmp_path):
+    import harness
+
+    monkeypatch.setenv("COURSE_HARNESS_DIR", str(tmp_path))
+    monkeypatch.setattr(keras.utils, "get_file", harness.fake_get_file)
+    labels = models.classifier_labels(config.PROFILES["quick"])
+    assert len(labels) == 1001 and labels[0] == "background"
+
+
+def test_top_k_orders_labels_by_probability():
+    rows = models.top_k(np.array([[0.0, 3.0, 1.0], [5.0, 0.0, 0.0]]), ["a", "b", "c"], k=2)
+    assert [name for name, _ in rows[0]] == ["b", "c"] and rows[1][0][0] == "a"
+    assert abs(sum(p for _, p in models.top_k(np.zeros((1, 3)), ["a", "b", "c"], k=3)[0]) - 1) < 1e-6
