@@ -173,8 +173,9 @@ MODELS: dict[str, ModelSpec] = {
 IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
 """The 1001 labels (background + ImageNet's 1000) of the TF Hub classifier's outputs."""
 
-CATALOGUE_HOSTS = ("tfhub.dev", "www.kaggle.com", "storage.googleapis.com")
-"""Where the real assets come from: TF Hub handles redirect to Kaggle; tfds and Keras weights use GCS."""
+CATALOGUE_HOSTS = ("tfhub.dev", "www.kaggle.com", "storage.googleapis.com", "download.microsoft.com")
+"""Where the real assets come from: TF Hub handles redirect to Kaggle; Keras weights and tf_flowers come
+from GCS, the cats_vs_dogs archive from Microsoft."""
 
 
 def hub_cache_dir() -> Path:
@@ -301,7 +302,11 @@ def colab_install() -> list[str]:
 
     missing = [pkg for module, pkg in COLAB_EXTRAS.items() if importlib.util.find_spec(module) is None]
     if missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+        import tensorflow as tf  # Colab's own: tf-keras must match it, or pip would replace TensorFlow
+
+        minor = ".".join(tf.__version__.split(".")[:2])
+        pinned = [f"tf-keras=={minor}.*" if pkg == "tf-keras" else pkg for pkg in missing]
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *pinned], check=True)
     return missing
 
 

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from helpers import standins  # noqa: E402
-from helpers.config import STANDIN_MARKER  # noqa: E402,F401
+from helpers.config import REPO_URL, STANDIN_MARKER  # noqa: E402,F401
 
 IMAGE_SIZE = 64
 SEED = 1234
@@ -297,7 +297,7 @@ def write_tfds(name: str, class_names: list[str], splits: dict[str, tuple[np.nda
                 "label": tfds.features.ClassLabel(names=class_names),
             }),
             supervised_keys=("image", "label"),
-            homepage="https://github.com/tl-course/transfer-learning-course/tree/main/data",
+            homepage=f"{REPO_URL}/tree/main/data",
             citation=CITATION,
         )
 

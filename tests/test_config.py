@@ -70,8 +70,8 @@ def test_auto_gives_a_silent_host_two_seconds_not_more(monkeypatch):
         return host != "tfhub.dev"
 
     monkeypatch.setattr(config, "_host_answers", silent_host)
-    assert config.hosts_reachable(timeout=0.2) == {
-        "tfhub.dev": False, "www.kaggle.com": True, "storage.googleapis.com": True}
+    answers = config.hosts_reachable(timeout=0.2)
+    assert answers.pop("tfhub.dev") is False and all(answers.values()) and answers
 
 
 @pytest.mark.parametrize("gpu, expected", [(False, "quick"), (True, "full")])
@@ -131,7 +131,7 @@ def test_colab_install_installs_only_what_is_missing(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "tf_keras" else object())
     monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args))
     assert config.colab_install() == ["tf-keras"]
-    assert calls and calls[0][-1] == "tf-keras" and "tensorflow" not in calls[0]
+    assert calls and calls[0][-1].startswith("tf-keras==") and "tensorflow" not in calls[0]
 
 
 @pytest.mark.parametrize("profile, expected", [("offline", "glyphs_binary"), ("full", "cats_vs_dogs")])

@@ -1,0 +1,221 @@
+"""Colab and GPU handling, tested without Colab and without a GPU.
+
+The Colab badge and setup cell of every notebook, what the setup cell runs in and out of Colab, mixed
+precision on a (pretend) GPU, the out-of-memory message in an IPython shell, and determinism in tests only.
+HubLayer's float32 under mixed precision is in test_models.py.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import keras
+import nbformat
+import pytest
+import tensorflow as tf
+from IPython.core.inputtransformer2 import TransformerManager
+
+from helpers import config
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+import nbtools  # noqa: E402
+
+NOTEBOOKS = nbtools.notebook_paths()
+GITHUB_PATH = config.REPO_URL.removeprefix("https://github.com/")
+NEVER_INSTALLED = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "keras", "keras-nightly"}
+
+pytestmark = pytest.mark.usefixtures("fresh_profile")
+
+
+# ---------------------------------------------------------------- badge and setup cell
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_badge_opens_this_very_notebook_from_the_configured_repository(path):
+    first_cell = nbformat.read(path, as_version=4).cells[0].source
+    links = re.findall(r"\]\((https://colab\.research\.google\.com/github/[^)]+)\)", first_cell)
+    assert len(links) == 1, "one Open-in-Colab badge in the title cell"
+    prefix = f"https://colab.research.google.com/github/{GITHUB_PATH}/blob/main/"
+    assert links[0].startswith(prefix)
+    assert links[0].removeprefix(prefix) == path.relative_to(REPO).as_posix()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_cell_clones_the_configured_repository(path):
+    setup_cell = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert f"git clone --quiet --depth 1 {config.REPO_URL} /content/course" in setup_cell.source
+
+
+def test_repository_url_is_written_in_one_place_only():
+    code = [p for p in (*REPO.glob("helpers/*.py"), *REPO.glob("scripts/*.py"), REPO / "Makefile") if p.is_file()]
+    holders = [p.relative_to(REPO).as_posix() for p in code if config.REPO_URL in p.read_text(encoding="utf8")]
+    assert holders == ["helpers/config.py"]
+
+
+class FakeShell:
+    """Just enough of IPython for the setup cell's ``!git clone``: records the shell commands."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def system(self, command: str) -> None:
+        self.commands.append(command)
+
+
+def run_setup_cell(monkeypatch: pytest.MonkeyPatch) -> tuple[dict, FakeShell, list[list[str]]]:
+    """Execute the notebooks' setup cell as IPython would; return its namespace, shell commands and pip calls."""
+    python = TransformerManager().transform_cell(nbtools.setup_cell_source())  # "!cmd" -> get_ipython().system
+    shell, runs = FakeShell(), []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: runs.append(list(args)))
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the cell may prepend the clone
+    namespace = {"get_ipython": lambda: shell}
+    exec(compile(python, "setup-cell", "exec"), namespace)
+    return namespace, shell, runs
+
+
+def test_outside_colab_the_setup_cell_installs_nothing(monkeypatch, capsys):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setenv("COURSE_PROFILE", "offline")
+    namespace, shell, runs = run_setup_cell(monkeypatch)
+    assert shell.commands == [] and runs == []
+    assert "/content/course" not in sys.path
+    assert namespace["cfg"] is config.PROFILES["offline"]
+    assert "Profile: OFFLINE" in capsys.readouterr().out
+
+
+def _package_name(requirement: str) -> str:
+    return re.split(r"[=<>~!\[ ;]", requirement)[0].lower()
+
+
+def _colab_lacks_every_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend to be in a Colab that has none of COLAB_EXTRAS: the most pip can be asked to install."""
+    import importlib.util
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in config.COLAB_EXTRAS else real_find_spec(name, *a))
+
+
+def test_in_colab_the_setup_cell_clones_the_course_and_installs_only_what_is_missing(monkeypatch):
+    _colab_lacks_every_extra(monkeypatch)
+    _, shell, runs = run_setup_cell(monkeypatch)
+    assert len(shell.commands) == 1 and f"git clone --quiet --depth 1 {config.REPO_URL} /content/course" in \
+        shell.commands[0]
+    assert sys.path[0] == "/content/course", "the clone (data/, solutions/) is importable"
+    assert "git+" not in nbtools.setup_cell_source(), "a pip install of the repo would leave data/ behind"
+    (pip,) = runs
+    assert pip[1:4] == ["-m", "pip", "install"]
+    packages = [arg for arg in pip[4:] if not arg.startswith("-")]
+    assert {_package_name(p) for p in packages} == set(config.COLAB_EXTRAS.values())
+    assert not {_package_name(p) for p in packages} & NEVER_INSTALLED
+
+
+def test_in_colab_tf_keras_is_pinned_to_colabs_tensorflow_so_pip_keeps_it(monkeypatch):
+    _colab_lacks_every_extra(monkeypatch)
+    runs = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: runs.append(list(args)))
+    config.colab_install()
+    minor = ".".join(tf.__version__.split(".")[:2])
+    (tf_keras,) = [arg for arg in runs[0] if _package_name(arg) == "tf-keras"]
+    assert tf_keras in (f"tf-keras=={minor}.*", f"tf-keras~={minor}.0")
+
+
+def test_colab_install_installs_nothing_when_colab_has_everything(monkeypatch):
+    runs = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: runs.append(args))
+    assert config.colab_install() == [] and runs == []  # this environment has every extra
+
+
+# ---------------------------------------------------------------- GPU: mixed precision, banner
+def _setup(monkeypatch, profile: str, gpu: bool) -> config.Profile:
+    monkeypatch.setenv("COURSE_PROFILE", profile)
+    monkeypatch.setattr(config, "gpu_available", lambda: gpu)
+    return config.setup(quiet=True)
+
+
+def test_real_profile_on_a_gpu_turns_mixed_precision_on_and_says_so(monkeypatch):
+    _setup(monkeypatch, "quick", gpu=True)
+    try:
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        assert "GPU: yes; mixed precision on" in config.banner(config.resolve_profile())
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("profile, gpu", [("quick", False), ("offline", True)])
+def test_mixed_precision_stays_off_without_a_gpu_or_offline(monkeypatch, profile, gpu):
+    _setup(monkeypatch, profile, gpu)
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_without_a_gpu_the_banner_says_how_to_get_one_in_colab(monkeypatch):
+    _setup(monkeypatch, "quick", gpu=False)
+    assert "GPU: none" in config.banner(config.resolve_profile())
+    assert "In Colab: Runtime > Change runtime type > T4 GPU" in config.banner(config.resolve_profile())
+
+
+def test_a_float32_last_layer_gives_float32_outputs_under_mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        def head(**last):
+            return keras.Sequential([keras.Input((8,)), keras.layers.Dense(4), keras.layers.Dense(1, **last)])
+        assert head()(tf.zeros((2, 8))).dtype == "float16", "without it the logits are float16"
+        assert head(dtype="float32")(tf.zeros((2, 8))).dtype == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+# ---------------------------------------------------------------- out of memory in a notebook
+@pytest.fixture
+def ipython_shell():
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    settings = Config()
+    settings.HistoryManager.enabled = False  # no history database to write at exit
+    shell = InteractiveShell.instance(config=settings)
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def test_out_of_memory_in_a_notebook_says_lower_the_batch_size_without_a_traceback(
+        monkeypatch, ipython_shell, capsys):
+    _setup(monkeypatch, "quick", gpu=True)  # registers the handler with the running shell
+    keras.mixed_precision.set_global_policy("float32")
+    result = ipython_shell.run_cell(
+        "import tensorflow as tf\n"
+        "raise tf.errors.ResourceExhaustedError(None, None, 'OOM when allocating tensor with shape[32,1280,7,7]')")
+    shown = capsys.readouterr()
+    text = shown.out + shown.err
+    assert isinstance(result.error_in_exec, tf.errors.ResourceExhaustedError)
+    assert "Lower the batch size" in text and "batch_size=16" in text and "32 images of 128 px" in text
+    assert "OOM when allocating tensor" in text, "TensorFlow's own first line is kept, shortened"
+    assert "Traceback" not in text and "---->" not in text
+
+
+def test_other_errors_in_a_notebook_keep_their_traceback(monkeypatch, ipython_shell, capsys):
+    _setup(monkeypatch, "quick", gpu=False)
+    ipython_shell.run_cell("raise ValueError('a bug in the cell')")
+    text = "".join(capsys.readouterr())
+    assert "ValueError" in text and "Traceback" in text and "Lower the batch size" not in text
+
+
+# ---------------------------------------------------------------- determinism: tests only
+@pytest.mark.parametrize("value, expected", [(None, False), ("0", False), ("1", True)])
+def test_op_determinism_is_enabled_only_when_course_deterministic_is_1(monkeypatch, value, expected):
+    from tensorflow.python.framework import config as tf_config
+
+    was_enabled = tf_config.is_op_determinism_enabled()
+    tf_config.disable_op_determinism()
+    try:
+        if value is None:
+            monkeypatch.delenv("COURSE_DETERMINISTIC", raising=False)
+        else:
+            monkeypatch.setenv("COURSE_DETERMINISTIC", value)
+        _setup(monkeypatch, "offline", gpu=False)
+        assert tf_config.is_op_determinism_enabled() is expected
+    finally:
+        (tf_config.enable_op_determinism if was_enabled else tf_config.disable_op_determinism)()
