@@ -69,6 +69,7 @@ benchmarks: $(STAMP)
 
 # Strip notebook outputs (keeps the NBVAL_CHECK_OUTPUT cells' outputs) and regenerate the student copies.
 strip: $(STAMP)
+	$(BIN)/python scripts/make_student_notebooks.py
 	$(BIN)/python scripts/nbtools.py strip
 
 clean:

@@ -31,6 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(
         COURSE_NETLOG=str(tmp / "network-attempts.log"),
         COURSE_HARNESS_DIR=str(tmp / "harness"),
+        COURSE_RESULTS_DIR=str(tmp / "results"),  # exercise results: never the learner's results/
         TFHUB_CACHE_DIR=str(tmp / "tfhub_modules"),  # never TF Hub's default /tmp/tfhub_modules
         KERAS_HOME=str(tmp / "keras"),
         TFDS_DATA_DIR=str(tmp / "tensorflow_datasets"),
