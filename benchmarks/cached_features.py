@@ -34,19 +34,8 @@ import tensorflow as tf  # noqa: E402
 
 from helpers import config, data  # noqa: E402
 
-
-class EpochTimer(keras.callbacks.Callback):
-    """Records the wall time of every epoch in ``self.seconds``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seconds: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import EpochTimer  # noqa: E402
 
 
 def standin_base(image_size: int) -> tuple[keras.Model, str]:

@@ -36,21 +36,8 @@ import tensorflow as tf  # noqa: E402
 
 from helpers import config, data  # noqa: E402
 
-
-class EpochTimer(keras.callbacks.Callback):
-    """Records every epoch's wall time in ``self.seconds`` and this process's CPU time in ``self.cpu``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seconds: list[float] = []
-        self.cpu: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = (time.perf_counter(), time.process_time())
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start[0])
-        self.cpu.append(time.process_time() - self._start[1])
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import EpochTimer  # noqa: E402
 
 
 def frozen_hub_base() -> tuple[keras.layers.Layer, str]:

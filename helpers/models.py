@@ -180,6 +180,27 @@ def top_k(logits: Any, labels: list[str], k: int = 5) -> list[list[tuple[str, fl
             for row, top in zip(probabilities, best)]
 
 
+def probe_accuracy(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+                   epochs: int = 30, learning_rate: float = 1e-2, seed: int = 0) -> float:
+    """Test accuracy of a logistic-regression head (one ``Dense`` layer) trained on frozen feature vectors.
+
+    A measuring stick for how well features separate the classes; the lesson's own heads are built in the
+    notebooks. ``train`` and ``test`` are ``(features, integer labels)`` pairs, e.g. from ``extract_features``.
+    """
+    num_classes = int(max(train[1].max(), test[1].max())) + 1
+    keras.utils.set_random_seed(seed)
+    if num_classes <= 2:
+        units, loss = 1, keras.losses.BinaryCrossentropy(from_logits=True)
+        metric = keras.metrics.BinaryAccuracy(threshold=0.0)  # logits: the decision threshold is 0
+    else:
+        units, loss = num_classes, keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        metric = keras.metrics.SparseCategoricalAccuracy()
+    head = keras.Sequential([keras.Input(train[0].shape[1:]), keras.layers.Dense(units)])
+    head.compile(keras.optimizers.Adam(learning_rate), loss, metrics=[metric])
+    head.fit(*train, epochs=epochs, batch_size=32, verbose=0)
+    return float(head.evaluate(*test, verbose=0)[1])
+
+
 def count_params(model: keras.Model | keras.layers.Layer) -> dict[str, int]:
     """``{"trainable": n, "frozen": n, "total": n}`` parameter counts of a model or layer."""
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)

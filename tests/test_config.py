@@ -53,7 +53,7 @@ def test_unknown_profile_names_the_valid_ones(monkeypatch):
         config.resolve_profile()
 
 
-def test_auto_falls_back_to_offline_quickly_when_hosts_are_silent(monkeypatch, tmp_path):
+def test_auto_falls_back_to_offline_quickly_when_hosts_are_silent(monkeypatch, tmp_path, network_attempts):
     monkeypatch.delenv("COURSE_PROFILE")
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
@@ -62,6 +62,7 @@ def test_auto_falls_back_to_offline_quickly_when_hosts_are_silent(monkeypatch, t
     assert time.perf_counter() - start < 5
     assert resolution.profile.name == "offline"
     assert "tfhub.dev" in resolution.reason and "not cached" in resolution.reason
+    assert "tfhub.dev" in network_attempts(), "it asked, and the harness refused"
 
 
 def test_auto_gives_a_silent_host_two_seconds_not_more(monkeypatch):

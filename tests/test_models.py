@@ -212,3 +212,14 @@ def test_top_k_orders_labels_by_probability():
     rows = models.top_k(np.array([[0.0, 3.0, 1.0], [5.0, 0.0, 0.0]]), ["a", "b", "c"], k=2)
     assert [name for name, _ in rows[0]] == ["b", "c"] and rows[1][0][0] == "a"
     assert abs(sum(p for _, p in models.top_k(np.zeros((1, 3)), ["a", "b", "c"], k=3)[0]) - 1) < 1e-6
+
+
+@pytest.mark.parametrize("num_classes", [2, 3])
+def test_probe_accuracy_separates_separable_features_and_not_noise(num_classes):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, num_classes, 200)
+    separable = np.eye(num_classes)[labels] * 3 + rng.normal(0, 0.3, (200, num_classes))
+    noise = rng.normal(0, 1, (200, num_classes))
+    split = lambda x: ((x[:150], labels[:150]), (x[150:], labels[150:]))  # noqa: E731
+    assert models.probe_accuracy(*split(separable)) > 0.95
+    assert models.probe_accuracy(*split(noise)) < 0.75
