@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from helpers.models import restart_training  # noqa: F401  (notebooks import it from here too)
 from helpers import config
 
 SOLUTIONS_DIR = config.REPO_ROOT / "notebooks" / "solutions"
@@ -958,21 +959,6 @@ def result_label(profile: config.Profile) -> str:
         return ("STAND-IN results (offline profile: glyph images, VGG16 stand-in); real tf_flowers "
                 "numbers differ.")
     return f"{DATASET}, {profile.name} profile, {profile.image_size} px."
-
-
-def restart_training(model: Any, weights: list[Any]) -> None:
-    """Put ``model`` back to ``weights`` with a fresh optimizer state, keeping its compiled training step.
-
-    The same as building and compiling the model again from those weights, without tracing the training
-    graph again (that costs 10-40 s per run on a CPU). Use ``weights = model.get_weights()`` before training.
-    """
-    import tensorflow as tf
-
-    model.set_weights(weights)
-    optimizer = model.optimizer
-    for variable in optimizer.variables:
-        if "learning_rate" not in variable.path:
-            variable.assign(tf.zeros(variable.shape, variable.dtype))
 
 
 class Stopwatch:
