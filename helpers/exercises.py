@@ -150,7 +150,7 @@ class Context:
     @property
     def smoke(self) -> bool:
         """True in the test harness's mocked real run: mock data, random "pre-trained" weights, one epoch."""
-        return os.environ.get("COURSE_SMOKE") == "1" or os.environ.get("COURSE_HARNESS") == "mock-real"
+        return not config.results_are_meaningful()
 
     @property
     def judges_accuracy(self) -> bool:
@@ -953,7 +953,7 @@ def save_result(profile: config.Profile, run: str, **metrics: Any) -> Path:
 
 def result_label(profile: config.Profile) -> str:
     """One line saying where the numbers come from: real data, stand-ins, or a smoke run of the test harness."""
-    if os.environ.get("COURSE_HARNESS") == "mock-real" or os.environ.get("COURSE_SMOKE") == "1":
+    if not config.results_are_meaningful():
         return "TEST HARNESS smoke run (mock data, random weights): these numbers mean nothing."
     if not profile.real_assets:
         return ("STAND-IN results (offline profile: glyph images, VGG16 stand-in); real tf_flowers "
