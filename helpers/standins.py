@@ -41,12 +41,13 @@ def source_classes() -> list[str]:
 
 def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3), include_top: bool = False,
                   weights: str | Path | None = None, classes: int = 26, pooling: str | None = None,
-                  classifier_activation: str | None = "softmax") -> keras.Model:
+                  classifier_activation: str | None = "softmax", batch_norm: bool = False) -> keras.Model:
     """A small VGG16: same blocks and layer names as ``keras.applications.VGG16``, 1/8 of the filters.
 
     Expects VGG's "caffe" preprocessing (``keras.applications.vgg16.preprocess_input`` on [0, 255] RGB).
     ``weights`` is ``None`` (random) or a ``.weights.h5`` file saved from a model built with the same
-    ``include_top``.
+    ``include_top``. ``batch_norm=True`` adds a BatchNorm (``blockN_bnM``) after every conv: the twin that
+    ``scripts/build_offline_assets.py`` pre-trains and then folds back into this plain, BatchNorm-free net.
     """
     inputs = keras.Input(shape=input_shape)
     x = inputs
@@ -55,8 +56,11 @@ def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3),
             # He initialisation, the first layer scaled down for caffe inputs (std ~60): no BatchNorm here
             scale = 2.0 / 60.0**2 if (block, i) == (1, 1) else 2.0
             init = keras.initializers.VarianceScaling(scale, "fan_in", "truncated_normal")
-            x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", kernel_initializer=init,
-                                    name=f"block{block}_conv{i}")(x)
+            x = keras.layers.Conv2D(filters, 3, padding="same", activation=None if batch_norm else "relu",
+                                    kernel_initializer=init, name=f"block{block}_conv{i}")(x)
+            if batch_norm:
+                x = keras.layers.BatchNormalization(name=f"block{block}_bn{i}")(x)
+                x = keras.layers.ReLU(name=f"block{block}_relu{i}")(x)
         x = keras.layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
     if include_top:
         x = keras.layers.Flatten(name="flatten")(x)

@@ -6,6 +6,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -13,6 +16,9 @@ import tensorflow as tf  # noqa: E402
 
 from helpers import standins  # noqa: E402
 from helpers.config import DATA_DIR, DATASETS, MODELS, MODELS_DIR, STANDIN_MARKER, TFDS_DIR  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import build_offline_assets  # noqa: E402
 
 TARGETS = {  # name: (class names, split sizes)
     "glyphs_binary": (["three", "eight"], {"train": 200, "validation": 200, "test": 600}),
@@ -93,13 +99,16 @@ def test_hub_savedmodel_runs_and_fine_tunes(folder: str, width: int) -> None:
     assert m(tf.image.resize(x, (96, 96)), training=False).shape == (3, width), "any input size"
     assert len(m.trainable_variables) > 100 and len(m.variables) > len(m.trainable_variables)
     assert list(m.regularization_losses) == []
+    fine_tunable = folder == "feature_vector"  # the classifier is traced for inference only (used frozen)
     with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.square(m(x, training=True)))
+        loss = tf.reduce_mean(tf.square(m(x, training=fine_tunable)))
     grads = tape.gradient(loss, m.trainable_variables)
     missing = [v.name for v, g in zip(m.trainable_variables, grads) if g is None]
     assert not missing, f"no gradient reaches {missing}"
     if folder == "classifier":
         assert len(standins.source_classes()) == width
+        with pytest.raises((TypeError, ValueError)):
+            m(x, training=True)
 
 
 def test_hub_feature_vector_matches_the_keras_weights() -> None:
@@ -127,3 +136,23 @@ def test_vgg16_standin_layout_and_weights() -> None:
     top = standins.vgg16_standin(include_top=True, classes=5)
     assert [layer.name for layer in top.layers[-4:]] == ["flatten", "fc1", "fc2", "predictions"]
     assert top.output_shape == (None, 5)
+
+
+def test_batchnorm_folds_exactly_into_the_plain_vgg16_standin() -> None:
+    keras.utils.set_random_seed(5)
+    twin = standins.vgg16_standin((32, 32, 3), batch_norm=True)
+    assert "block1_bn1" in [layer.name for layer in twin.layers]
+    for layer in twin.layers:  # trained-looking statistics, not the initial 0 / 1
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            rng = np.random.default_rng(len(layer.name) + n)
+            layer.set_weights([rng.uniform(0.5, 2, n), rng.normal(0, 0.5, n), rng.normal(0, 1, n),
+                               rng.uniform(0.5, 3, n)])
+    plain = standins.vgg16_standin((32, 32, 3))
+    build_offline_assets.fold_batchnorm(twin, plain)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
+    x = keras.applications.vgg16.preprocess_input(
+        np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3)).astype("float32"))
+    expected = twin(x, training=False).numpy()
+    assert np.abs(expected).max() > 0.1
+    np.testing.assert_allclose(plain(x).numpy(), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
