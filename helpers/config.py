@@ -112,6 +112,7 @@ class DatasetSpec:
     license: str
     standin_splits: dict[str, str] = field(
         default_factory=lambda: {"train": "train", "validation": "validation", "test": "test"})
+    mirror_safe: bool = True  # a mirrored photo keeps its class (cats, flowers); a mirrored digit does not
 
 
 DATASETS: dict[str, DatasetSpec] = {

@@ -5,7 +5,8 @@ module supplies the plumbing around them::
 
     splits = load_dataset("cats_vs_dogs")                          # uint8 images, int labels
     preprocess = preprocessing_for("mobilenet_v2")                 # keras.applications.mobilenet_v2.preprocess_input
-    train_ds = make_pipeline(splits.train, 64, preprocess, training=True, augment=augmentation_layers())
+    train_ds = make_pipeline(splits.train, 64, preprocess, training=True,
+                             augment=augmentation_layers(flip=splits.mirror_safe))
     val_ds = make_pipeline(splits.validation, 64, preprocess)
 """
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Splits:
     test: tf.data.Dataset | None
     class_names: list[str]
     sizes: dict[str, int]
+    mirror_safe: bool = True
+    """Whether a mirrored image keeps its class, so random flips are a safe augmentation."""
 
     @property
     def num_classes(self) -> int:
@@ -102,7 +105,9 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
             ) from None
         datasets, info = _load(download=True)
     return Splits(*datasets, class_names=list(info.features["label"].names),
-                  sizes={s: _count(ds) for s, ds in zip(SPLIT_NAMES, datasets)})
+                  sizes={s: _count(ds) for s, ds in zip(SPLIT_NAMES, datasets)},
+                  # the stand-ins are digits: mirrored, they are no longer digits
+                  mirror_safe=config.DATASETS[name].mirror_safe and bundled_dir is None)
 
 
 # ------------------------------------------------------------------------------------------ preprocessing
@@ -152,16 +157,16 @@ def resize(image: tf.Tensor, size: int) -> tf.Tensor:
     return tf.image.resize(image, (size, size), method="bilinear", antialias=True)
 
 
-def augmentation_layers(seed: int = config.SEED) -> keras.Sequential:
-    """Return a seeded ``keras.Sequential``: random horizontal flip, rotation ±18°, zoom ±10%.
+def augmentation_layers(seed: int = config.SEED, flip: bool = True) -> keras.Sequential:
+    """Return a seeded ``keras.Sequential``: random horizontal flip (if ``flip``), rotation ±18°, zoom ±10%.
 
-    Active only when called with ``training=True``; :func:`make_pipeline` applies it to training batches.
+    Flip only data whose mirror image keeps its class (``splits.mirror_safe``): a mirrored cat is a cat,
+    a mirrored 7 is not a 7. Active only when called with ``training=True``; :func:`make_pipeline` applies
+    it to training batches.
     """
-    return keras.Sequential([
-        keras.layers.RandomFlip("horizontal", seed=seed),
-        keras.layers.RandomRotation(0.05, seed=seed),
-        keras.layers.RandomZoom(0.1, seed=seed),
-    ], name="augmentation")
+    layers = [keras.layers.RandomFlip("horizontal", seed=seed)] if flip else []
+    layers += [keras.layers.RandomRotation(0.05, seed=seed), keras.layers.RandomZoom(0.1, seed=seed)]
+    return keras.Sequential(layers, name="augmentation")
 
 
 # ------------------------------------------------------------------------------------------- pipelines
@@ -182,7 +187,7 @@ def make_pipeline(ds: tf.data.Dataset, image_size: int, preprocess: Callable | N
     images fit in :data:`MEMORY_CACHE_LIMIT`; a string caches to that file.
 
     >>> train_ds = make_pipeline(splits.train, 64, keras.applications.mobilenet_v2.preprocess_input,
-    ...                          training=True, augment=augmentation_layers())
+    ...                          training=True, augment=augmentation_layers(flip=splits.mirror_safe))
     """
     ds = ds.map(lambda x, y: (_resize_uint8(x, image_size), y), num_parallel_calls=AUTOTUNE,
                 deterministic=True)

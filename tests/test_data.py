@@ -184,6 +184,15 @@ def test_augmentation_happens_only_in_training():
     assert np.abs(train_aug - plain_train).mean() > 1.0
 
 
+def test_flip_is_optional_and_the_stand_ins_are_not_mirror_safe():
+    assert [type(layer).__name__ for layer in data.augmentation_layers(flip=False).layers] == [
+        "RandomRotation", "RandomZoom"]
+    assert type(data.augmentation_layers().layers[0]).__name__ == "RandomFlip"
+    assert data.load_dataset("tf_flowers", "offline").mirror_safe is False  # digits, mirrored, are not digits
+    with tfds.testing.mock_data(num_examples=3):
+        assert data.load_dataset("tf_flowers", "quick").mirror_safe is True  # flowers are
+
+
 def test_plain_function_can_augment_and_preprocess_runs_last():
     ds = data.make_pipeline(_examples(4), 8, preprocess=lambda x: x / 1000.0, training=True,
                             augment=lambda x: x + 1000.0, shuffle_buffer=1)
