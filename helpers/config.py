@@ -78,7 +78,7 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "offline": Profile(
         name="offline", real_assets=False, image_size=64, batch_size=32,
-        head_epochs=10, fine_tune_epochs=10, head_learning_rate=1e-3, fine_tune_learning_rate=1e-4,
+        head_epochs=10, fine_tune_epochs=10, head_learning_rate=1e-3, fine_tune_learning_rate=1e-5,
         fine_tune_at=100,
         summary="bundled STAND-INS from data/ (synthetic glyph images, small nets pre-trained by this "
                 "project): no network needed; results are not what real data gives",
