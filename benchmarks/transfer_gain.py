@@ -1,6 +1,6 @@
 """Does transfer learning pay off on the bundled stand-ins? Frozen / fine-tuned / from-scratch test accuracy.
 
-    python benchmarks/transfer_gain.py                   # both target sets, 3 seeds (~15 min on 2 cores)
+    python benchmarks/transfer_gain.py                   # both target sets, 3 seeds (~17 min on 2 cores)
     python benchmarks/transfer_gain.py --datasets glyphs_five --seeds 1
 
 Each target set is run the way its notebooks run it in the offline profile, through the same helpers
@@ -47,6 +47,9 @@ from helpers.config import PROFILES, Profile  # noqa: E402
 from helpers.data import (Splits, augmentation_layers, extract_features, features_dataset,  # noqa: E402
                           load_dataset, make_pipeline, preprocessing_for)
 from helpers.models import load_base  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from build_offline_assets import recalibrate_batchnorm  # noqa: E402  (the stand-ins' pre-training uses it too)
 
 # bundled target set -> (the real dataset its notebooks ask for, base model, augmented training batches?)
 TARGETS = {"glyphs_binary": ("cats_vs_dogs", "mobilenet_v2", True), "glyphs_five": ("tf_flowers", "vgg16", False)}
@@ -137,21 +140,9 @@ class Run:
         model, _, _ = self.network(pretrained=False)
         compile_model(model, learning_rate, self.n)
         model.fit(self.training(seed), epochs=self.p.head_epochs + self.p.fine_tune_epochs, verbose=0)
-        recalibrate_batchnorm(model, self.plain["train"])
+        images = np.concatenate([x for x, _ in self.plain["train"]])
+        recalibrate_batchnorm(model, images, batch=len(images), batches=1)  # statistics of the whole set
         return {s: self.accuracy(model, s) for s in ("train", "validation", "test")}
-
-
-def recalibrate_batchnorm(model: keras.Model, batches: tf.data.Dataset) -> None:
-    """Set every BatchNorm's moving statistics to those of the whole training set ("precise BN")."""
-    bns = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
-    if not bns:
-        return
-    saved = [bn.momentum for bn in bns]
-    for bn in bns:
-        bn.momentum = 0.0
-    model(tf.concat([x for x, _ in batches], axis=0), training=True)
-    for bn, m in zip(bns, saved):
-        bn.momentum = m
 
 
 def benchmark(name: str, p: Profile, seeds: list[int], scratch_lrs: list[float]) -> dict:

@@ -53,7 +53,8 @@ def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3),
     x = inputs
     for block, (filters, convs) in enumerate(zip(VGG16_FILTERS, VGG16_CONVS), start=1):
         for i in range(1, convs + 1):
-            # He initialisation, the first layer scaled down for caffe inputs (std ~60): no BatchNorm here
+            # He initialisation, the first layer scaled down for caffe inputs (std ~60): the plain net has no
+            # BatchNorm to undo a badly scaled start
             scale = 2.0 / 60.0**2 if (block, i) == (1, 1) else 2.0
             init = keras.initializers.VarianceScaling(scale, "fan_in", "truncated_normal")
             x = keras.layers.Conv2D(filters, 3, padding="same", activation=None if batch_norm else "relu",
