@@ -67,7 +67,7 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/input_pipeline.py
 	$(BIN)/python benchmarks/cached_features.py
 
-# Strip notebook outputs (keeps the NBVAL_CHECK_OUTPUT cells' outputs) and regenerate the student copies.
+# Strip notebook outputs (keeps the outputs of cells tagged nbval-check-output) and regenerate the student copies.
 strip: $(STAMP)
 	$(BIN)/python scripts/make_student_notebooks.py
 	$(BIN)/python scripts/nbtools.py strip

@@ -7,7 +7,8 @@ For each ``notebooks/solutions/NN_exercise_*.ipynb``:
 
 * a region ``# BEGIN SOLUTION qN`` ... ``# END SOLUTION qN`` becomes a hint pointer and ``name = ____`` for
   every name the region assigns at its top level (or a bare ``____`` when it assigns none);
-* ``assert qN.check()`` becomes ``qN.check()``, kept with its "not attempted" output (``NBVAL_CHECK_OUTPUT``);
+* ``assert qN.check()`` becomes ``qN.check()``, kept with its "not attempted" output (tagged
+  ``nbval-check-output``, so nbval compares it);
 * a later cell that uses a name whose value depends on an unanswered region is wrapped in
   ``if ready(qN, ...):``, which prints "finish qN first" instead of failing (its output is kept too);
 * then ``nbtools.clean`` stamps the copy's own Colab badge and the setup cell.
@@ -149,7 +150,8 @@ def generate(solution: Path) -> nbformat.NotebookNode:
         check = CHECK_RE.match(source.strip())
         if check:
             question = next(q for q in exercises.questions(solution.name[:2]) if q.id == check[1])
-            cell.source = f"# {nbtools.CHECK_MARK}\n{check[1]}.check()"
+            cell.source = f"{check[1]}.check()"
+            cell.metadata["tags"] = [nbtools.CHECK_TAG]
             cell.outputs, cell.execution_count = [_stream(question.not_attempted_message())], count
             continue
         if source.startswith(nbtools.SETUP_FIRST_LINE):
@@ -161,8 +163,9 @@ def generate(solution: Path) -> nbformat.NotebookNode:
         if deps:
             ids = sorted(deps, key=lambda q: int(q[1:]))
             head, body = _leading_comments(source.splitlines())
-            cell.source = "\n".join([f"# {nbtools.CHECK_MARK}", *head, f"if ready({', '.join(ids)}):",
+            cell.source = "\n".join([*head, f"if ready({', '.join(ids)}):",
                                      textwrap.indent("\n".join(body), "    ")])
+            cell.metadata["tags"] = [nbtools.CHECK_TAG]
             cell.outputs, cell.execution_count = [_stream(exercises.ready_message(ids))], count
     return nbtools.clean(nb, student_path(solution))
 

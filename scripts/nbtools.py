@@ -1,11 +1,12 @@
 """Notebook housekeeping: strip outputs, stamp the common opening (Colab badge + setup cell), check both.
 
-    python scripts/nbtools.py strip     # strip outputs (keeps NBVAL_CHECK_OUTPUT cells) + stamp the opening
+    python scripts/nbtools.py strip     # strip outputs (keeps nbval-check-output cells) + stamp the opening
     python scripts/nbtools.py check     # list notebooks that are not clean (exit 1 if any)
     python scripts/nbtools.py refresh [NOTEBOOK ...]  # execute offline, then strip: refreshes kept outputs
 
-Outputs are kept only for code cells marked ``# NBVAL_CHECK_OUTPUT``: nbval compares them (it needs their
-execution count too), so they are the regression baseline.
+Outputs are kept only for code cells tagged ``nbval-check-output`` (cell metadata, so the learner never sees
+test plumbing in the code): nbval compares them (it needs their execution count too), so they are the
+regression baseline. Cell tags are kept; every other piece of cell metadata is stripped.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ sys.path.insert(0, str(REPO))
 
 from helpers.config import REPO_URL  # noqa: E402
 
-CHECK_MARK = "NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"
+"""The cell tag that makes nbval (``--nbval-lax``) compare a cell's stored output."""
+COMMENT_MARKER_RE = re.compile(r"^\s*#\s*(NBVAL_|PYTEST_VALIDATE_)", re.MULTILINE)
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 SETUP_FIRST_LINE = "# Setup: in Colab"
 
@@ -39,30 +42,48 @@ def colab_badge(path: Path) -> str:
             f"(https://colab.research.google.com/github/{repo}/blob/main/{relative})")
 
 
+COLAB_CLONE = "/content/course"
+"""Where the setup cell clones the course in Colab."""
+
+
+CLONE_FAILED = "Could not download the course from GitHub: check this runtime's internet, then run this cell again."
+"""The one sentence the setup cell shows when Colab cannot clone the course (git says why just above it)."""
+
+
 def setup_cell_source() -> str:
     """The first code cell of every notebook."""
     return (
-        f"{SETUP_FIRST_LINE} fetch the course and install what Colab lacks; elsewhere nothing is installed.\n"
-        "import sys\n"
+        f"{SETUP_FIRST_LINE}, fetch the course and install what Colab lacks; elsewhere nothing is installed.\n"
+        "import os, sys\n"
         "if \"google.colab\" in sys.modules:\n"
-        f"    !git clone --quiet --depth 1 {REPO_URL} /content/course 2>/dev/null || true\n"
-        "    sys.path.insert(0, \"/content/course\")\n"
+        f"    if not os.path.isdir(\"{COLAB_CLONE}/helpers\"):\n"
+        f"        !git clone --quiet --depth 1 {REPO_URL} {COLAB_CLONE}\n"
+        f"    if not os.path.isdir(\"{COLAB_CLONE}/helpers\"):\n"
+        "        from IPython.core.error import UsageError  # shown as one line, without a traceback\n"
+        f"        raise UsageError({CLONE_FAILED!r})\n"
+        f"    sys.path.insert(0, \"{COLAB_CLONE}\")\n"
         "from helpers import setup\n"
         "cfg = setup()  # profile banner, versions, GPU, seeds")
 
 
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    """The cell's metadata tags (nbval reads ``nbval-check-output`` and friends from there)."""
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
 def keeps_output(cell: nbformat.NotebookNode) -> bool:
-    return cell.cell_type == "code" and CHECK_MARK in cell.source
+    return cell.cell_type == "code" and CHECK_TAG in tags(cell)
 
 
 def clean(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
-    """Strip outputs (except NBVAL_CHECK_OUTPUT cells), normalise metadata, stamp badge and setup cell."""
+    """Strip outputs (except nbval-check-output cells), keep tags only, stamp badge and setup cell."""
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
     for cell in nb.cells:
-        cell.metadata = {}
+        kept = tags(cell)
+        cell.metadata = {"tags": kept} if kept else {}
         cell.pop("id", None)
         if cell.cell_type == "markdown":
             cell.source = BADGE_RE.sub(colab_badge(path), cell.source)
@@ -86,9 +107,11 @@ def problems(path: Path) -> list[str]:
         found.append("first code cell is not the standard setup cell (run `make strip`)")
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and not keeps_output(cell) and (cell.outputs or cell.execution_count):
-            found.append(f"cell {index} keeps outputs but is not marked {CHECK_MARK}")
+            found.append(f"cell {index} keeps outputs but is not tagged {CHECK_TAG}")
         if keeps_output(cell) and not cell.execution_count:
-            found.append(f"cell {index} is marked {CHECK_MARK} but has no stored output to compare")
+            found.append(f"cell {index} is tagged {CHECK_TAG} but has no stored output to compare")
+        if COMMENT_MARKER_RE.search(cell.source):
+            found.append(f"cell {index} has an nbval comment marker in its code: use a cell tag instead")
     return found
 
 

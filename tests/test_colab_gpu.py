@@ -45,7 +45,8 @@ def test_colab_badge_opens_this_very_notebook_from_the_configured_repository(pat
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_setup_cell_clones_the_configured_repository(path):
     setup_cell = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
-    assert f"git clone --quiet --depth 1 {config.REPO_URL} /content/course" in setup_cell.source
+    assert f"!git clone --quiet --depth 1 {config.REPO_URL} /content/course" in setup_cell.source
+    assert "/dev/null" not in setup_cell.source and "|| true" not in setup_cell.source, "a failure must show"
 
 
 def test_repository_url_is_written_in_one_place_only():
@@ -55,19 +56,32 @@ def test_repository_url_is_written_in_one_place_only():
 
 
 class FakeShell:
-    """Just enough of IPython for the setup cell's ``!git clone``: records the shell commands."""
+    """Just enough of IPython for the setup cell's ``!git clone``: records the shell commands.
 
-    def __init__(self) -> None:
+    ``clone_works`` says whether the clone leaves a course folder behind (the setup cell looks for it).
+    """
+
+    def __init__(self, clone_works: bool = True) -> None:
         self.commands: list[str] = []
+        self.clone_works = clone_works
+        self.cloned = False
 
     def system(self, command: str) -> None:
         self.commands.append(command)
+        self.cloned = self.cloned or self.clone_works
 
 
-def run_setup_cell(monkeypatch: pytest.MonkeyPatch) -> tuple[dict, FakeShell, list[list[str]]]:
+def run_setup_cell(monkeypatch: pytest.MonkeyPatch, clone_works: bool = True, cloned_before: bool = False
+                   ) -> tuple[dict, FakeShell, list[list[str]]]:
     """Execute the notebooks' setup cell as IPython would; return its namespace, shell commands and pip calls."""
+    import os
+
     python = TransformerManager().transform_cell(nbtools.setup_cell_source())  # "!cmd" -> get_ipython().system
-    shell, runs = FakeShell(), []
+    shell, runs = FakeShell(clone_works), []
+    shell.cloned = cloned_before
+    real_isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda p: shell.cloned if str(p) == f"{nbtools.COLAB_CLONE}/helpers"
+                        else real_isdir(p))
     monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: runs.append(list(args)))
     monkeypatch.setattr(sys, "path", list(sys.path))  # the cell may prepend the clone
     namespace = {"get_ipython": lambda: shell}
@@ -111,6 +125,28 @@ def test_in_colab_the_setup_cell_clones_the_course_and_installs_only_what_is_mis
     packages = [arg for arg in pip[4:] if not arg.startswith("-")]
     assert {_package_name(p) for p in packages} == set(config.COLAB_EXTRAS.values())
     assert not {_package_name(p) for p in packages} & NEVER_INSTALLED
+
+
+def test_in_colab_a_failed_clone_stops_the_notebook_with_one_sentence_that_names_the_fix(monkeypatch):
+    from IPython.core.error import UsageError
+
+    _colab_lacks_every_extra(monkeypatch)
+    with pytest.raises(UsageError, match="check this runtime's internet, then run this cell again"):
+        run_setup_cell(monkeypatch, clone_works=False)
+
+
+def test_in_colab_a_second_run_of_the_setup_cell_does_not_clone_again(monkeypatch):
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setenv("COURSE_PROFILE", "offline")
+    _, shell, _ = run_setup_cell(monkeypatch, cloned_before=True)
+    assert shell.commands == [] and sys.path[0] == "/content/course"
+
+
+def test_a_usage_error_shows_as_one_line_without_a_traceback(ipython_shell, capsys):
+    ipython_shell.run_cell(f"from IPython.core.error import UsageError\nraise UsageError({nbtools.CLONE_FAILED!r})")
+    text = "".join(capsys.readouterr())
+    assert f"UsageError: {nbtools.CLONE_FAILED}" in text
+    assert "Traceback" not in text and "---->" not in text
 
 
 def test_in_colab_tf_keras_is_pinned_to_colabs_tensorflow_so_pip_keeps_it(monkeypatch):

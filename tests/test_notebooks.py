@@ -1,4 +1,4 @@
-"""Committed notebooks are clean: outputs stripped except NBVAL_CHECK_OUTPUT cells, the common opening."""
+"""Committed notebooks are clean: outputs stripped except nbval-check-output cells, the common opening."""
 from __future__ import annotations
 
 import sys
@@ -41,7 +41,7 @@ def test_a_stray_output_is_reported(tmp_path):
     import nbformat
 
     nb = nbformat.read(NOTEBOOKS[0], as_version=4)
-    code = next(c for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" not in c.source)
+    code = next(c for c in nb.cells if c.cell_type == "code" and not nbtools.keeps_output(c))
     code.outputs = [nbformat.v4.new_output("stream", text="hello")]
     code.execution_count = 3
     copy = nbtools.REPO / "notebooks" / "_tmp_copy.ipynb"
