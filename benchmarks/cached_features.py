@@ -3,7 +3,7 @@
 Same data, same head, two ways: (slow) a frozen keras MobileNetV2 with a Dense head, fed by
 ``make_pipeline`` (images cached after resize), so the base runs on every image every epoch; (fast)
 ``extract_features`` runs the base once, then the Dense head alone trains on ``features_dataset``.
-The base is the offline stand-in, ``keras.applications.MobileNetV2(alpha=0.35, include_top=False,
+The base is the offline stand-in, ``keras.applications.MobileNetV2(alpha=standins.MOBILENET_V2_ALPHA, include_top=False,
 pooling="avg", weights=data/models/mobilenet_v2_standin/notop.weights.h5)``; data: the train split of the
 offline stand-in of cats_vs_dogs (glyphs_binary).
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from helpers import config, data  # noqa: E402
+from helpers import config, data, standins  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import EpochTimer  # noqa: E402
@@ -40,14 +40,14 @@ from timing import EpochTimer  # noqa: E402
 
 def standin_base(image_size: int) -> tuple[keras.Model, str]:
     """The keras-form MobileNetV2 stand-in, frozen, and what was loaded (random weights if it is missing)."""
-    weights = config.MODELS_DIR / config.MODELS["mobilenet_v2"].standin
+    weights = config.MODELS["mobilenet_v2"].standin
     found = weights.exists()
-    base = keras.applications.MobileNetV2(alpha=0.35, include_top=False, pooling="avg",
+    base = keras.applications.MobileNetV2(alpha=standins.MOBILENET_V2_ALPHA, include_top=False, pooling="avg",
                                           weights=str(weights) if found else None,
                                           input_shape=(image_size, image_size, 3))
     base.trainable = False
     what = weights.relative_to(config.REPO_ROOT) if found else "random weights (stand-in missing)"
-    return base, f"keras MobileNetV2(alpha=0.35), {what}, frozen"
+    return base, f"keras MobileNetV2(alpha={standins.MOBILENET_V2_ALPHA}), {what}, frozen"
 
 
 def compiled(model: keras.Model) -> keras.Model:

@@ -34,7 +34,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from helpers import config, data  # noqa: E402
+from helpers import config, data, standins  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import EpochTimer  # noqa: E402
@@ -42,11 +42,12 @@ from timing import EpochTimer  # noqa: E402
 
 def frozen_hub_base() -> tuple[keras.layers.Layer, str]:
     """The TF-Hub-format MobileNetV2 stand-in as a frozen Keras 3 layer, and how it was loaded."""
-    path = config.MODELS_DIR / config.MODELS["mobilenet_v2_hub"].standin
+    path = config.MODELS["mobilenet_v2_hub"].standin
     if not path.is_dir():  # same architecture, random weights: timings stay meaningful
-        base = keras.applications.MobileNetV2(alpha=0.35, include_top=False, pooling="avg", weights=None)
+        base = keras.applications.MobileNetV2(alpha=standins.MOBILENET_V2_ALPHA, include_top=False, pooling="avg",
+                                                weights=None)
         base.trainable = False
-        return base, "keras MobileNetV2(alpha=0.35), random weights (hub stand-in missing), frozen"
+        return base, f"keras MobileNetV2(alpha={standins.MOBILENET_V2_ALPHA}), random weights (hub stand-in missing), frozen"
     try:
         from helpers.models import HubLayer
     except ImportError:  # helpers.models not there: a minimal frozen wrapper (facts.md)

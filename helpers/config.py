@@ -20,22 +20,17 @@ import os
 import platform
 import socket
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from helpers import standins
 
 REPO_URL = "https://github.com/tl-course/transfer-learning-course"
 """The one place the course's repository URL is configured (Colab badges, the Colab setup cell)."""
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
-TFDS_DIR = DATA_DIR / "tfds"
-MODELS_DIR = DATA_DIR / "models"
+REPO_ROOT = standins.REPO_ROOT
 SEED = 42
-STANDIN_MOBILENET_ALPHA = 0.35
-"""Width of the offline MobileNetV2 stand-in (the real one is 1.0)."""
-STANDIN_MARKER = "COURSE_STANDIN.txt"
-"""File every stand-in model folder carries; the real profiles refuse a model that has it."""
 
 
 def use_assets_folder() -> None:
@@ -98,6 +93,11 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+SCRATCH_LEARNING_RATES: tuple[float, ...] = (1e-2, 1e-3, 3e-4)
+"""The grid a network trained from scratch gets its learning rate from, chosen on validation: exercise 09 and
+``benchmarks/transfer_gain.py`` both use it, so the comparison gives the from-scratch side its best chance."""
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """A real tfds dataset, how the course splits it, and its offline stand-in."""
@@ -107,12 +107,14 @@ class DatasetSpec:
     train_size: int  # examples in the real dataset's only split, "train"
     splits: dict[str, str]  # full profile
     quick_splits: dict[str, str]
-    standin: str  # tfds dataset shipped in data/tfds
     homepage: str
     license: str
-    standin_splits: dict[str, str] = field(
-        default_factory=lambda: {"train": "train", "validation": "validation", "test": "test"})
     mirror_safe: bool = True  # a mirrored photo keeps its class (cats, flowers); a mirrored digit does not
+
+    @property
+    def standin(self) -> str:
+        """The tfds name of the offline stand-in shipped in data/tfds (see helpers/standins.py)."""
+        return standins.DATASETS[self.name]
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -120,7 +122,6 @@ DATASETS: dict[str, DatasetSpec] = {
         name="cats_vs_dogs", num_classes=2, train_size=23_262,
         splits={"train": "train[:80%]", "validation": "train[80%:90%]", "test": "train[90%:]"},
         quick_splits={"train": "train[:10%]", "validation": "train[80%:82%]", "test": "train[90%:93%]"},
-        standin="glyphs_binary",
         homepage="https://www.microsoft.com/en-us/download/details.aspx?id=54765",
         license="Microsoft Research licence for the Kaggle Dogs vs. Cats images (research use)",
     ),
@@ -128,7 +129,6 @@ DATASETS: dict[str, DatasetSpec] = {
         name="tf_flowers", num_classes=5, train_size=3_670,
         splits={"train": "train[:80%]", "validation": "train[80%:90%]", "test": "train[90%:]"},
         quick_splits={"train": "train[:30%]", "validation": "train[80%:85%]", "test": "train[90%:]"},
-        standin="glyphs_five",
         homepage="https://www.tensorflow.org/datasets/catalog/tf_flowers",
         license="CC BY 2.0 (photos from Flickr, credited in the dataset's LICENSE.txt)",
     ),
@@ -146,7 +146,7 @@ class ModelSpec:
     preprocessing: str  # "[0,1]", "[-1,1]", "caffe" or "raw [0,255]"
     params_millions: float  # without the ImageNet classifier
     imagenet_top1: float  # published, as a fraction
-    standin: str | None  # folder or weights file under data/models/, or None when there is none
+    standin: Path | None  # the stand-in's folder or weights file (helpers/standins.py), or None
     license: str = "Apache-2.0"
 
 
@@ -156,16 +156,16 @@ TFHUB_MOBILENET_V2_CLASSIFIER = "https://tfhub.dev/google/tf2-preview/mobilenet_
 MODELS: dict[str, ModelSpec] = {
     "mobilenet_v2_hub": ModelSpec(
         "mobilenet_v2_hub", "tfhub", TFHUB_MOBILENET_V2, 224, "[0,1]", 2.26, 0.718,
-        standin="mobilenet_v2_standin/feature_vector"),
+        standin=standins.MOBILENET_V2_FEATURE_VECTOR),
     "mobilenet_v2_hub_classifier": ModelSpec(
         "mobilenet_v2_hub_classifier", "tfhub", TFHUB_MOBILENET_V2_CLASSIFIER, 224, "[0,1]", 3.54, 0.718,
-        standin="mobilenet_v2_standin/classifier"),
+        standin=standins.MOBILENET_V2_CLASSIFIER),
     "mobilenet_v2": ModelSpec(
         "mobilenet_v2", "keras", "MobileNetV2", 224, "[-1,1]", 2.26, 0.713,
-        standin="mobilenet_v2_standin/notop.weights.h5"),
+        standin=standins.MOBILENET_V2_WEIGHTS),
     "vgg16": ModelSpec(
         "vgg16", "keras", "VGG16", 224, "caffe", 14.71, 0.713,
-        standin="vgg16_standin/notop.weights.h5"),
+        standin=standins.VGG16_WEIGHTS),
     "resnet50": ModelSpec("resnet50", "keras", "ResNet50", 224, "caffe", 23.59, 0.749, standin=None),
     "efficientnet_b0": ModelSpec(
         "efficientnet_b0", "keras", "EfficientNetB0", 224, "raw [0,255]", 4.05, 0.771, standin=None),
@@ -422,6 +422,6 @@ def dataset_splits(name: str, profile: Profile) -> tuple[str, dict[str, str], Pa
     """
     spec = DATASETS[name]
     if not profile.real_assets:
-        return spec.standin, dict(spec.standin_splits), TFDS_DIR
+        return spec.standin, dict(standins.SPLITS), standins.TFDS_DIR
     splits = spec.splits if profile.name == "full" else spec.quick_splits
     return spec.name, dict(splits), None

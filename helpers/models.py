@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from helpers import config
-from helpers.standins import is_standin, source_classes, vgg16_standin
+from helpers.standins import MOBILENET_V2_ALPHA, is_standin, source_classes, standin_label, vgg16_standin
 
 
 class StandinRefused(RuntimeError):
@@ -33,7 +33,7 @@ def model_handle(name: str, profile: config.Profile | None = None) -> str:
         return spec.handle
     if spec.standin is None:
         raise ValueError(f"{name} has no offline stand-in; only {standin_names()} do.")
-    return str(config.MODELS_DIR / spec.standin)
+    return str(spec.standin)
 
 
 def standin_names() -> list[str]:
@@ -153,14 +153,14 @@ def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[
     spec = config.MODELS[name]
     if spec.standin is None:
         raise ValueError(f"{name} has no offline stand-in; offline, use one of {standin_names()}.")
-    path = str(config.MODELS_DIR / spec.standin) if pretrained else None
+    path = str(spec.standin) if pretrained else None
     label = "pre-trained on glyphs_source" if pretrained else "random weights"
     if name == "vgg16":
         model = vgg16_standin(weights=path, **kwargs)
         return model, f"STAND-IN for VGG16 (same layout and layer names, fewer filters, {label})"
-    model = getattr(keras.applications, spec.handle)(alpha=config.STANDIN_MOBILENET_ALPHA, weights=path, **kwargs)
+    model = getattr(keras.applications, spec.handle)(alpha=MOBILENET_V2_ALPHA, weights=path, **kwargs)
     return model, (f"STAND-IN for {spec.handle}: keras.applications.{spec.handle}(alpha="
-                   f"{config.STANDIN_MOBILENET_ALPHA}, ...) {label}")
+                   f"{MOBILENET_V2_ALPHA}, ...) {label}")
 
 
 def classifier_labels(profile: config.Profile | None = None) -> list[str]:
@@ -286,6 +286,6 @@ def catalogue_table() -> list[dict[str, Any]]:
         {"name": m.name, "source": "TF Hub" if m.source == "tfhub" else "keras.applications",
          "handle": m.handle, "input": m.input_size, "preprocessing": m.preprocessing,
          "params (M)": m.params_millions, "ImageNet top-1": m.imagenet_top1,
-         "offline stand-in": m.standin or "-"}
+         "offline stand-in": standin_label(m.standin) if m.standin else "-"}
         for m in config.MODELS.values()
     ]

@@ -1,14 +1,27 @@
-"""The offline stand-ins: where they live, how to recognise them, and the small VGG16-shaped builder.
+"""The offline stand-ins: the one home of their facts (folders, file names, widths, layouts), how to recognise
+them, and the small VGG16-shaped builder.
 
-The stand-ins are built by ``scripts/build_offline_assets.py`` and described in ``data/README.md``.
+The stand-ins are built by ``scripts/build_offline_assets.py`` and described in ``data/README.md``; the
+catalogue (``helpers/config.py``), the loaders and the benchmarks read every fact about them from here. This
+module imports nothing heavy at import time (``config`` imports it before TensorFlow is loaded).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import keras
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+TFDS_DIR = DATA_DIR / "tfds"
+"""Prepared tfds datasets of the stand-ins (``tfds.load(name, data_dir=TFDS_DIR)``)."""
+MODELS_DIR = DATA_DIR / "models"
+MARKER = "COURSE_STANDIN.txt"
+"""File every stand-in model folder carries; the real profiles refuse a model that has it."""
 
-from helpers.config import MODELS_DIR, STANDIN_MARKER
+DATASETS = {"cats_vs_dogs": "glyphs_binary", "tf_flowers": "glyphs_five"}
+"""Real tfds dataset -> the tfds name of its stand-in in :data:`TFDS_DIR`."""
+SPLITS = {"train": "train", "validation": "validation", "test": "test"}
+"""The stand-in datasets ship the three splits the course uses, under these names."""
 
 MOBILENET_V2_DIR = MODELS_DIR / "mobilenet_v2_standin"
 MOBILENET_V2_ALPHA = 0.35
@@ -31,7 +44,7 @@ def is_standin(path: str | Path) -> bool:
     """True when ``path`` (a model folder or a file) or a folder above it carries the stand-in marker."""
     p = Path(path)
     folders = ([p] if p.is_dir() else []) + list(p.parents)
-    return any((d / STANDIN_MARKER).is_file() for d in folders)
+    return any((d / MARKER).is_file() for d in folders)
 
 
 def source_classes() -> list[str]:
@@ -41,14 +54,17 @@ def source_classes() -> list[str]:
 
 def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3), include_top: bool = False,
                   weights: str | Path | None = None, classes: int = 26, pooling: str | None = None,
-                  classifier_activation: str | None = "softmax", batch_norm: bool = False) -> keras.Model:
+                  classifier_activation: str | None = "softmax", batch_norm: bool = False) -> Any:
     """A small VGG16: same blocks and layer names as ``keras.applications.VGG16``, 1/8 of the filters.
 
     Expects VGG's "caffe" preprocessing (``keras.applications.vgg16.preprocess_input`` on [0, 255] RGB).
     ``weights`` is ``None`` (random) or a ``.weights.h5`` file saved from a model built with the same
     ``include_top``. ``batch_norm=True`` adds a BatchNorm (``blockN_bnM``) after every conv: the twin that
     ``scripts/build_offline_assets.py`` pre-trains and then folds back into this plain, BatchNorm-free net.
+    Returns a ``keras.Model``.
     """
+    import keras
+
     inputs = keras.Input(shape=input_shape)
     x = inputs
     for block, (filters, convs) in enumerate(zip(VGG16_FILTERS, VGG16_CONVS), start=1):
@@ -76,3 +92,11 @@ def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3),
     if weights is not None:
         model.load_weights(str(weights))
     return model
+
+
+def standin_label(path: Path) -> str:
+    """``path`` relative to ``data/models`` (or ``data/``), as the catalogue shows it."""
+    for root in (MODELS_DIR, DATA_DIR):
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return str(path)

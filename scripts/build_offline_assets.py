@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from helpers import standins  # noqa: E402
-from helpers.config import REPO_URL, STANDIN_MARKER  # noqa: E402,F401
+from helpers.config import REPO_URL  # noqa: E402
 
 IMAGE_SIZE = 64
 SEED = 1234
@@ -465,7 +465,7 @@ def write_markers() -> None:
     vdir = DATA / "models" / "vgg16_standin"
     for folder, text in MARKER_TEXT.items():
         d = vdir if folder == "vgg16_standin" else mdir if folder == "mobilenet_v2_standin" else mdir / folder
-        (d / standins.STANDIN_MARKER).write_text(text, encoding="utf8")
+        (d / standins.MARKER).write_text(text, encoding="utf8")
 
 
 def build_models(x, y, xv, yv, log: dict) -> None:

@@ -8,7 +8,7 @@ import keras
 import pytest
 import tensorflow as tf
 
-from helpers import config
+from helpers import config, standins
 
 
 def save_hub_model(folder: Path, standin: bool = False) -> Path:
@@ -33,7 +33,7 @@ def save_hub_model(folder: Path, standin: bool = False) -> Path:
     serving = tf.function(lambda images: {"output_0": net(images, training=False)}).get_concrete_function(spec)
     tf.saved_model.save(root, str(folder), signatures={"serving_default": serving})
     if standin:
-        (folder / config.STANDIN_MARKER).write_text("A test stand-in.\n")
+        (folder / standins.MARKER).write_text("A test stand-in.\n")
     return folder
 
 

@@ -102,7 +102,7 @@ def populate_hub_cache() -> list[Path]:
             continue
         target = config.hub_cache_path(spec.handle)
         if not target.exists():
-            shutil.copytree(config.MODELS_DIR / spec.standin, target)
+            shutil.copytree(spec.standin, target)
         placed.append(target)
     return placed
 

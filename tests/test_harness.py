@@ -1,6 +1,7 @@
 """The test harness itself: the network guard, and the real path with its network boundary replaced."""
 from __future__ import annotations
 
+import dataclasses
 import socket
 from pathlib import Path
 
@@ -35,11 +36,13 @@ def test_hub_cache_is_never_tf_hubs_default_folder(monkeypatch):
 
 
 def test_standins_placed_in_the_hub_cache_resolve_the_real_handles_offline(monkeypatch, tmp_path, fresh_profile):
-    models_dir = tmp_path / "models"
-    for spec in config.MODELS.values():
+    catalogue = {}
+    for name, spec in config.MODELS.items():  # tiny stand-ins in place of the shipped ones
         if spec.source == "tfhub":
-            save_hub_model(models_dir / spec.standin, standin=True)
-    monkeypatch.setattr(config, "MODELS_DIR", models_dir)
+            spec = dataclasses.replace(spec, standin=save_hub_model(tmp_path / "models" / spec.standin.name,
+                                                                    standin=True))
+        catalogue[name] = spec
+    monkeypatch.setattr(config, "MODELS", catalogue)
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     placed = harness.populate_hub_cache()

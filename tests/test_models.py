@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import config, models
+from helpers import config, models, standins
 from conftest import save_hub_model
 
 X = np.random.default_rng(0).random((16, 16, 16, 3), dtype=np.float32)
@@ -96,7 +96,7 @@ def test_full_profile_refuses_a_standin_found_in_the_hub_cache(monkeypatch, tmp_
 def test_offline_profile_loads_a_standin(monkeypatch, tmp_path, hub_model_path, fresh_profile):
     standin = tmp_path / "standin"
     shutil.copytree(hub_model_path, standin)
-    (standin / config.STANDIN_MARKER).write_text("test")
+    (standin / standins.MARKER).write_text("test")
     monkeypatch.setenv("COURSE_PROFILE", "offline")
     assert models.is_standin(standin)
     assert models.HubLayer(str(standin)).weights
@@ -112,7 +112,7 @@ def test_no_network_gives_an_actionable_message(monkeypatch, tmp_path, network_a
 def test_model_handle_follows_the_profile():
     assert models.model_handle("mobilenet_v2_hub", config.PROFILES["full"]) == config.TFHUB_MOBILENET_V2
     offline = models.model_handle("mobilenet_v2_hub", config.PROFILES["offline"])
-    assert offline.startswith(str(config.MODELS_DIR)) and "standin" in offline
+    assert offline.startswith(str(standins.MODELS_DIR)) and "standin" in offline
     with pytest.raises(ValueError, match="no offline stand-in"):
         models.model_handle("resnet50", config.PROFILES["offline"])
 

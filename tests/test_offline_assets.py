@@ -15,7 +15,8 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from helpers import standins  # noqa: E402
-from helpers.config import DATA_DIR, DATASETS, MODELS, MODELS_DIR, STANDIN_MARKER, TFDS_DIR  # noqa: E402
+from helpers.config import DATASETS, MODELS  # noqa: E402
+from helpers.standins import DATA_DIR, MARKER as STANDIN_MARKER, TFDS_DIR  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import build_offline_assets  # noqa: E402
@@ -42,8 +43,8 @@ def test_catalogue_points_at_the_shipped_standins() -> None:
     assert {d.standin for d in DATASETS.values()} == set(TARGETS)
     for spec in MODELS.values():
         if spec.standin is not None:
-            assert (MODELS_DIR / spec.standin).exists(), spec.standin
-            assert standins.is_standin(MODELS_DIR / spec.standin)
+            assert spec.standin.exists(), spec.standin
+            assert standins.is_standin(spec.standin)
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
