@@ -237,10 +237,19 @@ _RESOLVED: Resolution | None = None
 
 
 def gpu_available() -> bool:
-    """True when TensorFlow sees a GPU."""
+    """True when TensorFlow sees a GPU (or the test harness simulates one, see :func:`simulated_gpu`)."""
     import tensorflow as tf
 
-    return bool(tf.config.list_physical_devices("GPU"))
+    return simulated_gpu() or bool(tf.config.list_physical_devices("GPU"))
+
+
+def simulated_gpu() -> bool:
+    """True when the test harness asks for the GPU code path on a CPU (``COURSE_HARNESS_GPU=1``).
+
+    ``make test-colab`` sets it, so that the notebooks run as on Colab's GPU: mixed precision (float16 maths),
+    float32 logits. Only honoured inside the harness: a learner's run never pretends to have a GPU.
+    """
+    return in_test_harness() and os.environ.get("COURSE_HARNESS_GPU") == "1"
 
 
 def resolve_profile(refresh: bool = False) -> Resolution:
@@ -335,7 +344,8 @@ def banner(resolution: Resolution) -> str:
         "Change it: set COURSE_PROFILE=offline|quick|full before starting Jupyter "
         "(or in the first cell), then restart the kernel.",
         "  ".join(f"{k} {v}" for k, v in versions().items()),
-        ("GPU: yes" + ("; mixed precision on (float16 maths, float32 weights)" if p.real_assets else ""))
+        ("GPU: yes" + (" (SIMULATED by the test harness: the GPU code path on a CPU)" if simulated_gpu() else "")
+         + ("; mixed precision on (float16 maths, float32 weights)" if p.real_assets else ""))
         if resolution.gpu else
         "GPU: none, training runs on the CPU. In Colab: Runtime > Change runtime type > T4 GPU.",
         f"Seed: {SEED}",
@@ -361,8 +371,9 @@ def setup(seed: int = SEED, quiet: bool = False) -> Profile:
     keras.utils.set_random_seed(seed)
     if os.environ.get("COURSE_DETERMINISTIC") == "1":  # tests only: some GPU ops refuse determinism
         tf.config.experimental.enable_op_determinism()
-    if resolution.gpu and resolution.profile.real_assets:
-        keras.mixed_precision.set_global_policy("mixed_float16")  # float16 maths, float32 weights
+    # float16 maths with float32 weights on a GPU; float32 elsewhere (also when setup() runs again)
+    mixed = resolution.gpu and resolution.profile.real_assets
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
     _explain_out_of_memory(resolution.profile)
     if not quiet:
         print(banner(resolution))

@@ -6,6 +6,7 @@ only loads bases and reports on them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -245,12 +246,70 @@ def restart_training(model: Any, weights: list[Any]) -> None:
 
     The same as building and compiling the model again from those weights, without tracing the training
     graph again (that costs 10-40 s per run on a CPU). Use ``weights = model.get_weights()`` before training.
+    Under mixed precision the optimizer is a ``LossScaleOptimizer``: its loss scale goes back to its initial
+    value (zeroing it, like the other state, would scale every gradient to 0 and the loss to NaN).
     """
     model.set_weights(weights)
     optimizer = model.optimizer
     for variable in optimizer.variables:
         if "learning_rate" not in variable.path:
             variable.assign(tf.zeros(variable.shape, variable.dtype))
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        optimizer.dynamic_scale.assign(optimizer.initial_scale)
+
+
+def export_raw_image_model(model: keras.Model, folder: str | Path, image_size: int,
+                           preprocess: Callable | None) -> Path:
+    """Write ``model`` as a SavedModel that takes raw uint8 images of any size; return its folder.
+
+    Its ``serve`` function takes ``(batch, height, width, 3)`` uint8 images (a photo as read from a file) and
+    resizes and preprocesses them inside, exactly as :func:`helpers.data.make_pipeline` does for training, so a
+    server or an app needs nothing but the file. Reload it with :func:`load_raw_image_model`.
+
+    >>> export_raw_image_model(model, "exported", cfg.image_size, preprocess)
+    """
+    from helpers.data import resize_to_uint8  # the pipeline's own resize, so both give the same pixels
+
+    def serve(images: tf.Tensor) -> tf.Tensor:
+        pixels = tf.cast(resize_to_uint8(images, image_size), tf.float32)
+        return model(preprocess(pixels) if preprocess is not None else pixels, training=False)
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
+    folder = Path(folder)
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # TensorFlow logs "INFO: Assets written to: ..." even with verbose=False
+    try:
+        archive.write_out(str(folder), verbose=False)
+    finally:
+        logger.setLevel(level)
+    return folder
+
+
+def load_raw_image_model(folder: str | Path) -> Callable[[Any], np.ndarray]:
+    """Reload :func:`export_raw_image_model`'s SavedModel; return a function from uint8 image(s) to outputs.
+
+    The function takes one image ``(height, width, 3)`` or a batch ``(n, height, width, 3)``, uint8, any size.
+
+    >>> predict = load_raw_image_model("exported"); predict(photo)   # photo: np.uint8 (H, W, 3)
+    """
+    if not (Path(folder) / "saved_model.pb").is_file():
+        raise FileNotFoundError(f"{folder} holds no exported model (no saved_model.pb): export it first with "
+                                "export_raw_image_model(model, folder, image_size, preprocess).")
+    served = tf.saved_model.load(str(folder))
+
+    def predict(images: Any) -> np.ndarray:
+        batch = np.asarray(images)
+        if batch.ndim == 3:
+            batch = batch[None]
+        if batch.ndim != 4 or batch.shape[-1] != 3 or batch.dtype != np.uint8:
+            raise ValueError(f"the exported model takes uint8 RGB images, (height, width, 3) or (n, height, "
+                             f"width, 3), as read from a file; got {batch.dtype} of shape {batch.shape}.")
+        return served.serve(tf.constant(batch)).numpy()
+
+    return predict
 
 
 def training_callbacks(folder: str | Path | None = None, patience: int = 3,

@@ -10,6 +10,10 @@ Environment (set by conftest.py, inherited by the kernels):
                          tfds -> tfds.testing.mock_data, TF Hub -> stand-ins in a temporary TFHUB_CACHE_DIR,
                          keras.utils.get_file -> randomly initialised real-architecture weights
     COURSE_HARNESS_DIR   temporary folder for the fake weights
+    COURSE_HARNESS_GPU   "1": setup() takes the GPU branch on a CPU (mixed precision), as on Colab's GPU
+
+In every harness kernel each ``fit`` also checks that its loss stays finite (:func:`guard_finite_losses`), in
+smoke runs too, where the notebooks' ``expect`` cells only print.
 """
 from __future__ import annotations
 
@@ -173,6 +177,66 @@ def start_tfds_mock(num_examples: int = MOCK_EXAMPLES) -> None:
         _MOCK.__enter__()
 
 
+class NonFiniteLoss(AssertionError):
+    """A fit's loss became NaN or infinite: the harness fails the notebook instead of letting it carry on."""
+
+
+def _check_finite(logs: dict[str, Any] | None, where: str) -> None:
+    import math
+
+    for key, value in (logs or {}).items():
+        if "loss" in key and not math.isfinite(float(value)):
+            raise NonFiniteLoss(f"{key} is {float(value)} {where} (the test harness checks every fit's loss)")
+
+
+def guard_finite_losses() -> None:
+    """Make every ``keras.Model.fit`` fail as soon as its loss is NaN or infinite (after any batch or epoch)."""
+    import keras
+
+    if getattr(keras.Model.fit, "_course_guarded", False):
+        return
+
+    class FiniteLossGuard(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            _check_finite(logs, f"after training batch {batch}")
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            _check_finite(logs, f"at the end of epoch {epoch + 1}")
+
+    real_fit = keras.Model.fit
+
+    def fit(self: Any, *args: Any, callbacks: Any = None, **kwargs: Any) -> Any:
+        return real_fit(self, *args, callbacks=[*(callbacks or []), FiniteLossGuard()], **kwargs)
+
+    fit._course_guarded = True  # type: ignore[attr-defined]
+    keras.Model.fit = fit  # type: ignore[method-assign]
+
+
+def guard_finite_losses_once_keras_is_loaded() -> None:
+    """:func:`guard_finite_losses` now if Keras is loaded, else before the first cell that runs after it is.
+
+    Importing Keras here would import TensorFlow at kernel start, before the notebook's setup cell, and hide
+    what that cell shows a learner (TensorFlow's import messages among them).
+    """
+    if "keras" in sys.modules:
+        guard_finite_losses()
+        return
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def before_cell(*args: Any) -> None:
+        if "keras" in sys.modules:
+            guard_finite_losses()
+            shell.events.unregister("pre_run_cell", before_cell)
+
+    shell.events.register("pre_run_cell", before_cell)
+
+
 def activate() -> None:
     """Everything the environment asks for: the network guard always, mock-real if COURSE_HARNESS says so."""
     install_network_guard()
@@ -180,3 +244,4 @@ def activate() -> None:
         populate_hub_cache()
         patch_keras_get_file()
         start_tfds_mock()
+    guard_finite_losses_once_keras_is_loaded()

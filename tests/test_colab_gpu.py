@@ -12,13 +12,17 @@ import sys
 import types
 from pathlib import Path
 
+from typing import Any
+
 import keras
 import nbformat
+import numpy as np
 import pytest
 import tensorflow as tf
 from IPython.core.inputtransformer2 import TransformerManager
 
 from helpers import config
+from helpers.models import restart_training
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
@@ -255,3 +259,83 @@ def test_op_determinism_is_enabled_only_when_course_deterministic_is_1(monkeypat
         assert tf_config.is_op_determinism_enabled() is expected
     finally:
         (tf_config.enable_op_determinism if was_enabled else tf_config.disable_op_determinism)()
+
+
+# ---------------------------------------------------------------- the GPU code path on a CPU (make test-colab)
+def _regression(seed: int = 0) -> tuple[keras.Model, Any, Any]:
+    """A small regression model with a float32 output layer, and its data."""
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(1, dtype="float32")])
+    model.compile(keras.optimizers.Adam(1e-2), "mse")
+    x = np.random.default_rng(seed).normal(size=(64, 4)).astype("float32")
+    return model, x, x.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture
+def mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def test_restart_training_keeps_the_loss_scale_so_training_resumes_under_mixed_precision(mixed_precision):
+    model, x, y = _regression()
+    start = model.get_weights()
+    first = model.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    restart_training(model, start)
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert float(model.optimizer.dynamic_scale) == model.optimizer.initial_scale
+    again = model.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    assert all(np.isfinite(again)) and again[-1] < again[0]
+    np.testing.assert_allclose(again, first, rtol=1e-3)  # the same start and state: the same run again
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def _old_restart_training(model: keras.Model, weights: list) -> None:
+    """restart_training as it was before 2026-12-01: every optimizer variable but the learning rate zeroed."""
+    model.set_weights(weights)
+    for variable in model.optimizer.variables:
+        if "learning_rate" not in variable.path:
+            variable.assign(tf.zeros(variable.shape, variable.dtype))
+
+
+def test_the_harness_fails_a_fit_whose_loss_turns_nan_as_the_old_restart_training_made_it(
+        mixed_precision, monkeypatch):
+    import harness
+
+    monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # the guard's patch is undone after the test
+    harness.guard_finite_losses()
+    model, x, y = _regression()
+    start = model.get_weights()
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # guarded, and fine
+    _old_restart_training(model, start)
+    with pytest.raises(harness.NonFiniteLoss, match="loss is nan"):
+        model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+
+
+def test_the_gpu_path_is_simulated_only_inside_the_test_harness(monkeypatch):
+    monkeypatch.setenv("COURSE_HARNESS_GPU", "1")
+    monkeypatch.setenv("COURSE_HARNESS", "mock-real")
+    assert config.simulated_gpu() and config.gpu_available()
+    monkeypatch.delenv("COURSE_HARNESS")
+    assert not config.simulated_gpu()
+
+
+def test_with_the_simulated_gpu_setup_turns_mixed_precision_on_and_the_banner_says_simulated(monkeypatch):
+    monkeypatch.setenv("COURSE_HARNESS_GPU", "1")
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    try:
+        config.setup(quiet=True)
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        assert "GPU: yes (SIMULATED by the test harness" in config.banner(config.resolve_profile())
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_setup_again_without_a_gpu_puts_float32_back(monkeypatch):
+    _setup(monkeypatch, "quick", gpu=True)
+    assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    monkeypatch.setattr(config, "_RESOLVED", None)  # a new kernel, or the profile decided again
+    _setup(monkeypatch, "quick", gpu=False)
+    assert keras.mixed_precision.global_policy().name == "float32"

@@ -6,6 +6,7 @@ import shutil
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from helpers import config, models, standins
 from conftest import save_hub_model
@@ -223,3 +224,23 @@ def test_probe_accuracy_separates_separable_features_and_not_noise(num_classes):
     split = lambda x: ((x[:150], labels[:150]), (x[150:], labels[150:]))  # noqa: E731
     assert models.probe_accuracy(*split(separable)) > 0.95
     assert models.probe_accuracy(*split(noise)) < 0.75
+
+
+def test_exported_model_takes_raw_images_of_any_size_and_predicts_as_the_pipeline_fed_model(tmp_path):
+    from helpers import data
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(2, 3), keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(3, dtype="float32")])
+    preprocess = keras.applications.mobilenet_v2.preprocess_input
+    models.export_raw_image_model(model, tmp_path / "exported", 16, preprocess)
+    predict = models.load_raw_image_model(tmp_path / "exported")
+    rng = np.random.default_rng(0)
+    for shape in ((37, 51, 3), (200, 90, 3)):
+        photo = rng.integers(0, 256, shape, dtype=np.uint8)
+        fed = next(iter(data.make_pipeline(tf.data.Dataset.from_tensors((photo, 0)), 16, preprocess, batch_size=1)))
+        np.testing.assert_allclose(predict(photo), model.predict(fed[0], verbose=0), atol=1e-5)
+    with pytest.raises(ValueError, match="uint8 RGB images"):
+        predict(np.zeros((8, 8, 3), dtype=np.float32))
+    with pytest.raises(FileNotFoundError, match="export it first"):
+        models.load_raw_image_model(tmp_path / "nothing here")
