@@ -1,0 +1,225 @@
+"""Plumbing for notebook 11 (scale up): devices for ``tf.distribute``, TFRecord shards of an image folder, test photos.
+
+The lesson's calls (the strategy, ``strategy.scope()``, building and compiling there, the ``tf.data`` pipeline)
+stay in the notebook; this module only prepares devices and files::
+
+    devices = split_cpu_if_no_gpu(2)                 # right after the setup cell, before anything else runs
+    strategy = tf.distribute.MirroredStrategy(devices)
+    records = write_image_records("my_photos", "my_records", shards=4)
+    examples = tf.data.TFRecordDataset(records.files).map(parse_image_record)
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from helpers import standins
+
+BENCHMARK_RESULT = standins.REPO_ROOT / "benchmarks" / "results" / "decode_pipeline.json"
+"""The stored figures of ``benchmarks/decode_pipeline.py`` (the one source the notebook reads them from)."""
+RECORD_FORMATS = {b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG", b"GIF8": "GIF", b"BM": "BMP"}
+"""First bytes of the formats ``tf.io.decode_image`` reads: the only files worth storing in a record."""
+ALREADY_STARTED = ("TensorFlow has already started in this kernel, so its CPU can no longer be split into "
+                   "devices: restart the kernel (Kernel > Restart Kernel) and run the notebook from the top.")
+
+
+class RuntimeAlreadyStarted(RuntimeError):
+    """The CPU could not be split: TensorFlow's runtime was initialised before :func:`split_cpu_if_no_gpu`."""
+
+
+# ---------------------------------------------------------------------------------------------- devices
+def split_cpu_if_no_gpu(replicas: int = 2) -> list[str]:
+    """Return the device names for ``MirroredStrategy``: every GPU, or else the CPU split into ``replicas``.
+
+    Without a GPU the CPU becomes ``replicas`` logical devices (``tf.config.set_logical_device_configuration``),
+    which ``MirroredStrategy`` treats exactly as it treats GPUs. It must run before TensorFlow's runtime starts
+    (before the first tensor, model or dataset); running it again later with the same split is harmless. With
+    GPUs nothing is changed: one GPU (e.g. Colab's T4) gives one replica. Prints one line saying which it is.
+    """
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        names = [f"/gpu:{i}" for i in range(len(gpus))]
+        print(f"{len(gpus)} GPU{'s' if len(gpus) > 1 else ''}: {len(gpus)} replica{'s' if len(gpus) > 1 else ''}"
+              + (" (one GPU, one replica: the same code, nothing to split)" if len(gpus) == 1 else ""))
+        return names
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    current = tf.config.get_logical_device_configuration(cpu)
+    if current is None or len(current) != replicas:
+        try:
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(replicas)])
+        except RuntimeError:  # "Virtual devices cannot be modified after being initialized"
+            _stop(ALREADY_STARTED)
+    print(f"No GPU: the CPU is split into {replicas} logical devices, {replicas} replicas "
+          "(the same code path as that many GPUs; not faster: they share the same cores)")
+    return [f"/cpu:{i}" for i in range(replicas)]
+
+
+def _stop(message: str) -> None:
+    """Raise ``message``: as one line without a traceback in a notebook, as :class:`RuntimeAlreadyStarted` elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.error import UsageError
+    except ImportError:  # pragma: no cover - IPython ships with Jupyter
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        raise UsageError(message) from None
+    raise RuntimeAlreadyStarted(message) from None
+
+
+# ---------------------------------------------------------------------------------------------- records
+@dataclass
+class ImageRecords:
+    """What :func:`write_image_records` wrote: the shard files, the classes, counts and skipped files."""
+
+    files: list[Path]
+    class_names: list[str]
+    counts: dict[str, int]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """How many images the shards hold."""
+        return sum(self.counts.values())
+
+    def __str__(self) -> str:
+        size = sum(f.stat().st_size for f in self.files)
+        lines = [f"{self.total} images of {len(self.class_names)} classes in {len(self.files)} shards "
+                 f"({size / 1e6:.1f} MB): " + ", ".join(f"{c} {n}" for c, n in self.counts.items())]
+        lines += [f"  skipped {path.name}: {why}" for path, why in self.skipped]
+        return "\n".join(lines)
+
+
+def _bytes_feature(value: bytes) -> tf.train.Feature:
+    return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+
+
+def _unusable(data: bytes) -> str | None:
+    """Why ``data`` cannot go into a record (one sentence), or None when ``tf.io.decode_image`` can read it."""
+    from helpers.images import decode_image  # the course's one decoder: the same words for a broken file
+
+    image, notes = decode_image(data, reduce_to=8)
+    if image is None:
+        return notes[0]
+    if not any(data.startswith(magic) for magic in RECORD_FORMATS):
+        return "not a JPEG, PNG, GIF or BMP file, which tf.io.decode_image cannot read: convert it to JPEG"
+    return None
+
+
+def write_image_records(folder: str | Path, destination: str | Path, shards: int = 4,
+                        seed: int = 42) -> ImageRecords:
+    """Write a folder of class sub-folders as ``shards`` TFRecord files; return what was written.
+
+    Each record holds the file's original bytes (no re-encoding: lossless, and as small as the JPEGs), its
+    label (the class folder's index in sorted order) and its path inside ``folder``. Files are shuffled
+    (seeded) before they are dealt to the shards, so every shard mixes the classes. Files that
+    ``tf.io.decode_image`` could not read (other formats, truncated or empty files) are skipped and listed.
+    The class names are also written to ``destination/classes.txt``.
+
+    >>> records = write_image_records("my_photos", "my_records", shards=4)
+    >>> print(records)
+    """
+    root, out = Path(folder), Path(destination)
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a folder. Give a folder with one sub-folder of images per class.")
+    if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+        raise ValueError(f"shards must be a whole number of files, at least 1 (e.g. 4); got {shards!r}.")
+    class_names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not class_names:
+        raise ValueError(f"{root} has no class sub-folders. Put the images of each class in a folder of its own.")
+    examples, skipped = [], []
+    for label, name in enumerate(class_names):
+        for path in sorted(p for p in (root / name).rglob("*") if p.is_file() and not p.name.startswith(".")):
+            data = path.read_bytes()
+            why = _unusable(data)
+            if why:
+                skipped.append((path, why))
+            else:
+                examples.append((data, label, path.relative_to(root).as_posix()))
+    if not examples:
+        raise ValueError(f"No readable image in {root}'s class folders.\n" + "\n".join(
+            f"  {p.relative_to(root)}: {why}" for p, why in skipped))
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / f"images-{i:05d}-of-{shards:05d}.tfrecord" for i in range(shards)]
+    order = np.random.default_rng(seed).permutation(len(examples))
+    writers = [tf.io.TFRecordWriter(str(f)) for f in files]
+    try:
+        for position, index in enumerate(order):
+            data, label, relative = examples[index]
+            features = {"image": _bytes_feature(data), "filename": _bytes_feature(relative.encode()),
+                        "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[label]))}
+            record = tf.train.Example(features=tf.train.Features(feature=features))
+            writers[position % shards].write(record.SerializeToString())
+    finally:
+        for writer in writers:
+            writer.close()
+    (out / "classes.txt").write_text("\n".join(class_names) + "\n", encoding="utf8")
+    counts = {name: sum(1 for _, label, _ in examples if label == i) for i, name in enumerate(class_names)}
+    return ImageRecords(files, class_names, counts, skipped)
+
+
+RECORD_FEATURES = {"image": tf.io.FixedLenFeature([], tf.string), "label": tf.io.FixedLenFeature([], tf.int64),
+                   "filename": tf.io.FixedLenFeature([], tf.string)}
+"""The layout of one record written by :func:`write_image_records`."""
+
+
+def parse_image_record(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Return ``{"image": encoded bytes, "label": int64, "filename": path}`` from one serialized record."""
+    return tf.io.parse_single_example(serialized, RECORD_FEATURES)
+
+
+def decode_and_resize(encoded: tf.Tensor, image_size: int) -> tf.Tensor:
+    """Return a JPEG/PNG/GIF/BMP file's bytes decoded to RGB and resized as the course does (uint8, square)."""
+    from helpers.data import resize_to_uint8
+
+    image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+    return resize_to_uint8(image, image_size)
+
+
+# ---------------------------------------------------------------------------------------------- test photos
+def make_test_photos(folder: str | Path, n: int, width: int = 500, height: int = 375, seed: int = 0,
+                     quality: int = 90) -> list[Path]:
+    """Write ``n`` photo-sized textured JPEGs (about 65 kB each at 500x375) into ``folder``; return their paths.
+
+    Smooth colour fields, waves and grain: decoding them costs what decoding a photo of that size costs (flat
+    synthetic images compress to almost nothing and decode too fast). For timing only; they show nothing.
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    paths = []
+    for i in range(n):
+        low = rng.uniform(0, 255, (6, 8, 3)).astype(np.uint8)
+        base = np.asarray(Image.fromarray(low).resize((width, height), Image.Resampling.BICUBIC), np.float32)
+        freq, angle = rng.uniform(0.02, 0.15, 3), rng.uniform(0, np.pi, 3)
+        waves = sum(20 * np.sin(f * (xx * np.cos(a) + yy * np.sin(a)) + a) for f, a in zip(freq, angle))
+        pixels = np.clip(base + waves[..., None] + rng.normal(0, 10, (height, width, 3)), 0, 255).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+        paths.append(folder / f"photo_{i:04d}.jpg")
+        paths[-1].write_bytes(buffer.getvalue())
+    return paths
+
+
+def load_benchmark_result(path: str | Path = BENCHMARK_RESULT) -> dict[str, Any]:
+    """Return the stored result of ``benchmarks/decode_pipeline.py`` (images/s per pipeline, and the machine)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `python benchmarks/decode_pipeline.py --save` "
+                                "from the course folder to measure it on this machine.")
+    return json.loads(path.read_text(encoding="utf8"))
+
+
+def cpu_count() -> int:
+    """How many CPU cores this process may use (what ``tf.data`` parallelism has to work with)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,127 @@
+"""TFRecord shards of an image folder give back every original file, byte for byte; the pipeline benchmark runs."""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from helpers.distribute import (ImageRecords, decode_and_resize, load_benchmark_result, make_test_photos,
+                                parse_image_record, write_image_records)
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+import decode_pipeline  # noqa: E402
+
+
+def encoded(image: np.ndarray, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """Three classes: JPEGs, PNGs (one in a nested folder), a GIF; different sizes."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "photos"
+    for name, fmt, count in (("cat", "JPEG", 5), ("dog", "PNG", 4), ("fox", "GIF", 3)):
+        for i in range(count):
+            sub = root / name / ("nested" if name == "dog" and i == 0 else "")
+            sub.mkdir(parents=True, exist_ok=True)
+            image = rng.integers(0, 256, (20 + i, 30 + 2 * i, 3), dtype=np.uint8)
+            (sub / f"{name}{i}.{fmt.lower()}").write_bytes(encoded(image, fmt))
+    return root
+
+
+def read_back(records: ImageRecords) -> list[dict]:
+    return [{k: v.numpy() for k, v in parse_image_record(r).items()} for r in tf.data.TFRecordDataset(records.files)]
+
+
+def test_round_trip_gives_back_every_file_byte_for_byte_with_its_label(folder, tmp_path):
+    records = write_image_records(folder, tmp_path / "records", shards=3)
+    originals = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    back = read_back(records)
+    assert len(back) == len(originals) == records.total == 12
+    for record in back:
+        name = record["filename"].decode()
+        assert record["image"] == originals[name]  # the original bytes: nothing re-encoded
+        assert records.class_names[record["label"]] == name.split("/")[0]
+    assert records.class_names == ["cat", "dog", "fox"] and records.counts == {"cat": 5, "dog": 4, "fox": 3}
+    assert (tmp_path / "records" / "classes.txt").read_text().split() == records.class_names
+
+
+def test_shards_share_the_images_and_mix_the_classes(folder, tmp_path):
+    records = write_image_records(folder, tmp_path / "records", shards=2)
+    per_shard = [[parse_image_record(r)["label"].numpy() for r in tf.data.TFRecordDataset(str(f))]
+                 for f in records.files]
+    assert [len(labels) for labels in per_shard] == [6, 6]
+    assert all(len(set(labels)) >= 2 for labels in per_shard), "each shard holds more than one class"
+
+
+def test_unreadable_files_are_skipped_and_named_with_the_reason(folder, tmp_path):
+    good = (folder / "cat" / "cat0.jpeg").read_bytes()
+    (folder / "cat" / "truncated.jpg").write_bytes(good[: len(good) // 2])
+    (folder / "cat" / "notes.jpg").write_text("not a picture")
+    tiff = np.zeros((8, 8, 3), np.uint8)
+    (folder / "dog" / "scan.tiff").write_bytes(encoded(tiff, "TIFF"))
+    (folder / "dog" / ".DS_Store").write_bytes(b"\0\0")
+    records = write_image_records(folder, tmp_path / "records")
+    reasons = {path.name: why for path, why in records.skipped}
+    assert set(reasons) == {"truncated.jpg", "notes.jpg", "scan.tiff"}
+    assert "truncated" in reasons["truncated.jpg"] and "not an image" in reasons["notes.jpg"]
+    assert "convert it to JPEG" in reasons["scan.tiff"]
+    assert records.total == 12 and "skipped scan.tiff" in str(records)
+
+
+@pytest.mark.parametrize("make", ["missing", "no_classes", "only_broken", "zero_shards"])
+def test_bad_folders_get_a_clear_message(make, folder, tmp_path):
+    target, shards = folder, 4
+    if make == "missing":
+        target = tmp_path / "nowhere"
+    elif make == "no_classes":
+        target = tmp_path / "flat"
+        target.mkdir()
+        (target / "a.jpg").write_bytes((folder / "cat" / "cat0.jpeg").read_bytes())
+    elif make == "only_broken":
+        target = tmp_path / "broken"
+        (target / "cat").mkdir(parents=True)
+        (target / "cat" / "empty.jpg").write_bytes(b"")
+    else:
+        shards = 0
+    expected = {"missing": "is not a folder", "no_classes": "no class sub-folders",
+                "only_broken": "No readable image", "zero_shards": "at least 1"}[make]
+    with pytest.raises(ValueError, match=expected):
+        write_image_records(target, tmp_path / "records", shards=shards)
+
+
+def test_decode_and_resize_reads_jpeg_png_and_gif_as_square_rgb(folder):
+    for path in (folder / "cat" / "cat1.jpeg", folder / "dog" / "dog1.png", folder / "fox" / "fox2.gif"):
+        image = decode_and_resize(tf.constant(path.read_bytes()), 16)
+        assert image.shape == (16, 16, 3) and image.dtype == tf.uint8
+
+
+def test_test_photos_are_photo_sized_jpegs_that_do_not_compress_to_nothing(tmp_path):
+    paths = make_test_photos(tmp_path, 2)
+    image = tf.io.decode_jpeg(paths[0].read_bytes())
+    assert image.shape == (375, 500, 3)
+    assert all(30_000 < p.stat().st_size < 150_000 for p in paths)  # tf_flowers' photos average about 60 kB
+    assert paths[0].read_bytes() != paths[1].read_bytes()
+
+
+def test_benchmark_times_every_pipeline_and_loses_no_image():
+    result = decode_pipeline.measure(images=8, rounds=1, image_size=32, batch=4, width=100, height=75)
+    assert list(result["images_per_s"]) == list(decode_pipeline.VARIANTS)
+    assert all(value > 0 for value in result["images_per_s"].values())
+    assert result["machine"]["cpu_cores"] >= 1 and result["machine"]["tensorflow"] == tf.__version__
+
+
+def test_stored_benchmark_result_is_a_full_run_of_the_script():
+    stored = load_benchmark_result()
+    assert list(stored["images_per_s"]) == list(decode_pipeline.VARIANTS)
+    assert stored["photos"]["width"] == 500 and stored["output"]["image_size"] == 224
+    assert stored["photos"]["count"] >= 256 and stored["rounds"] >= 3
