@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "tests"))
 
 import harness  # noqa: E402
+import output_check  # noqa: E402
 
 VERIFY_REAL = os.environ.get("COURSE_VERIFY_REAL") == "1"  # make verify-real: real network, real caches
 
@@ -52,3 +53,43 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(TMP, ignore_errors=True)
+
+
+# --------------------------------------------------------------------- notebook kernels as JupyterLab's
+def _start_kernel_like_jupyterlab() -> None:
+    """Start nbval's kernels without pytest's PYTEST_CURRENT_TEST in their environment.
+
+    ipykernel stops forwarding what is written to file descriptor 2 (TensorFlow's C++ log lines, for one) when
+    it finds that variable (ipykernel/iostream.py: "Pytest set its own capture"). JupyterLab's kernels do
+    forward it, so without this the tests would not see what a learner sees.
+    """
+    try:
+        import nbval.kernel
+    except ImportError:  # pragma: no cover - nbval is in requirements-test.txt
+        return
+    start = nbval.kernel.start_new_kernel
+    if getattr(start, "_like_jupyterlab", False):
+        return
+
+    def start_new_kernel(*args, **kwargs):
+        kwargs["env"] = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+        return start(*args, **kwargs)
+
+    start_new_kernel._like_jupyterlab = True
+    nbval.kernel.start_new_kernel = start_new_kernel
+
+
+_start_kernel_like_jupyterlab()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Fail a notebook cell that prints to stderr anything tests/output_check.py does not allow."""
+    result = yield
+    outputs = getattr(item, "test_outputs", None)
+    if outputs:
+        unexpected = output_check.unexpected_stderr(outputs)
+        if unexpected:
+            pytest.fail("the cell printed to stderr (a learner sees this in pink):\n  " + "\n  ".join(unexpected),
+                        pytrace=False)
+    return result

@@ -13,18 +13,19 @@ replaces it offline. Notebooks read sizes and epochs from the returned :class:`P
 """
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import hashlib
 import os
-import platform
-import socket
 import sys
+import threading
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import standins
+from helpers import runtime, standins
+from helpers.errors import CourseError, CourseValueError
 
 REPO_URL = "https://github.com/tl-course/transfer-learning-course"
 """The one place the course's repository URL is configured (Colab badges, the Colab setup cell)."""
@@ -177,6 +178,14 @@ IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/da
 CATALOGUE_HOSTS = ("tfhub.dev", "www.kaggle.com", "storage.googleapis.com", "download.microsoft.com")
 """Where the real assets come from: TF Hub handles redirect to Kaggle; Keras weights and tf_flowers come
 from GCS, the cats_vs_dogs archive from Microsoft."""
+PROBE_URLS = {
+    "tfhub.dev": TFHUB_MOBILENET_V2 + "?tf-hub-format=compressed",
+    "storage.googleapis.com": "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",
+    "download.microsoft.com": "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
+                              "kagglecatsanddogs_5340.zip",
+}
+"""A real file on each host: a host "answers" when it serves that file's headers (a proxy or portal that
+accepts connections but not the course's downloads does not)."""
 
 
 def hub_cache_dir() -> Path:
@@ -200,18 +209,41 @@ def keras_cache_dir() -> Path:
 
 
 def _host_answers(host: str, timeout: float) -> bool:
+    request = urllib.request.Request(PROBE_URLS.get(host, f"https://{host}/"), method="HEAD")
     try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status < 400
+    except Exception:  # noqa: BLE001 -- DNS, TLS, HTTP errors: not reachable
         return False
 
 
 def hosts_reachable(hosts: tuple[str, ...] = CATALOGUE_HOSTS, timeout: float = 2.0) -> dict[str, bool]:
-    """Try every host at once; return ``{host: answered within timeout}`` in about ``timeout`` seconds."""
-    with concurrent.futures.ThreadPoolExecutor(len(hosts)) as pool:
-        answers = dict(zip(hosts, pool.map(lambda h: _host_answers(h, timeout), hosts)))
-    return answers
+    """Ask every host at once; return ``{host: served its probe file within timeout}``, in ``timeout`` seconds.
+
+    The whole check, DNS included (which socket timeouts do not bound), ends at the deadline: a host still
+    busy then counts as silent.
+    """
+    answers = dict.fromkeys(hosts, False)
+
+    def ask(host: str) -> None:
+        answers[host] = _host_answers(host, timeout)
+
+    threads = [threading.Thread(target=ask, args=(h,), daemon=True) for h in hosts]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {h: answers[h] and not t.is_alive() for h, t in zip(hosts, threads)}
+
+
+def tfds_prepared(name: str, data_dir: Path | None = None) -> bool:
+    """True when tfds dataset ``name`` is fully prepared in ``data_dir`` (default :func:`tfds_data_dir`).
+
+    A download that failed half-way can leave an empty folder behind: only a version folder with its
+    ``dataset_info.json`` counts.
+    """
+    return any((data_dir or tfds_data_dir()).glob(f"{name}/*/dataset_info.json"))
 
 
 def real_assets_cached() -> bool:
@@ -220,7 +252,7 @@ def real_assets_cached() -> bool:
         hub_cache_path(m.handle).is_dir() and any(hub_cache_path(m.handle).iterdir())
         for m in MODELS.values() if m.source == "tfhub"
     )
-    tfds_ok = all((tfds_data_dir() / d.name).is_dir() for d in DATASETS.values())
+    tfds_ok = all(tfds_prepared(d.name) for d in DATASETS.values())
     return hub_ok and tfds_ok
 
 
@@ -231,6 +263,7 @@ class Resolution:
     profile: Profile
     reason: str
     gpu: bool
+    asked: str = "auto"  # the COURSE_PROFILE value it was decided from
 
 
 _RESOLVED: Resolution | None = None
@@ -253,28 +286,31 @@ def simulated_gpu() -> bool:
 
 
 def resolve_profile(refresh: bool = False) -> Resolution:
-    """Decide the profile once per kernel from ``COURSE_PROFILE`` (see the module docstring).
+    """Decide the profile from ``COURSE_PROFILE`` (see the module docstring), once per kernel and value.
+
+    Changing ``COURSE_PROFILE`` (e.g. ``%env COURSE_PROFILE=offline`` in a cell) and running the setup cell again
+    decides again; nothing else does, so every notebook cell sees the same profile.
 
     >>> resolve_profile().profile.name in PROFILES
     True
     """
     global _RESOLVED
-    if _RESOLVED is not None and not refresh:
+    asked = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
+    if _RESOLVED is not None and not refresh and _RESOLVED.asked == asked:
         return _RESOLVED
     gpu = gpu_available()
-    asked = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
     if asked in PROFILES:
         name, reason = asked, f"COURSE_PROFILE={asked} is set"
     elif asked == "auto":
         name, reason = _auto_profile(gpu)
     else:
-        raise ValueError(
+        raise CourseValueError(
             f"COURSE_PROFILE={asked!r} is not a profile. Use one of: auto, {', '.join(PROFILES)}.")
     profile = PROFILES[name]
     if os.environ.get("COURSE_SMOKE") == "1":  # test harness only: one tiny step per fit
         profile = dataclasses.replace(profile, image_size=32, batch_size=8, head_epochs=1, fine_tune_epochs=1)
         reason += "; COURSE_SMOKE=1 shrinks it to a smoke run"
-    _RESOLVED = Resolution(profile, reason, gpu)
+    _RESOLVED = Resolution(profile, reason, gpu, asked)
     return _RESOLVED
 
 
@@ -287,8 +323,8 @@ def _auto_profile(gpu: bool) -> tuple[str, str]:
     if all(answers.values()):
         return real, f"COURSE_PROFILE is unset and the model/data hosts answer; {why_size}"
     silent = ", ".join(h for h, ok in answers.items() if not ok)
-    return "offline", (f"COURSE_PROFILE is unset, {silent} did not answer within 2 s "
-                       "and the real assets are not cached")
+    return "offline", (f"COURSE_PROFILE is unset, {silent} did not serve the course's files within 2 s (no "
+                       "network, or a proxy that blocks them) and the real assets are not cached")
 
 
 def in_colab() -> bool:
@@ -301,38 +337,15 @@ def in_test_harness() -> bool:
     return bool(os.environ.get("COURSE_HARNESS"))
 
 
-COLAB_EXTRAS = {"tensorflow_hub": "tensorflow-hub", "tensorflow_datasets": "tensorflow-datasets",
-                "importlib_resources": "importlib_resources", "tf_keras": "tf-keras", "ipywidgets": "ipywidgets"}
-
-
-def colab_install() -> list[str]:
-    """In Colab, pip-install the course packages Colab lacks (never TensorFlow or Keras); return their names."""
-    import importlib.util
-    import subprocess
-
-    missing = [pkg for module, pkg in COLAB_EXTRAS.items() if importlib.util.find_spec(module) is None]
-    if missing:
-        import tensorflow as tf  # Colab's own: tf-keras must match it, or pip would replace TensorFlow
-
-        minor = ".".join(tf.__version__.split(".")[:2])
-        pinned = [f"tf-keras=={minor}.*" if pkg == "tf-keras" else pkg for pkg in missing]
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *pinned], check=True)
-    return missing
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python and the course's main packages."""
-    import keras
-    import tensorflow as tf
-    import tensorflow_datasets as tfds
-    import tensorflow_hub as hub
-
-    return {"Python": platform.python_version(), "TensorFlow": tf.__version__, "Keras": keras.__version__,
-            "TF Hub": hub.__version__, "tfds": tfds.__version__}
+SWITCH_PROFILE = ("Change it: start Jupyter with COURSE_PROFILE=offline|quick|full (e.g. `COURSE_PROFILE=offline "
+                  "make lab`), or run `%env COURSE_PROFILE=offline` in a cell, then this cell and the rest again.")
+"""How to switch profiles, in the order that works (a kernel restart would erase a value set in a cell)."""
+SEED_NOTE = ("Seed {seed}: the same initial weights, data order and augmentations on every run; results still "
+             "vary by a point or so between runs and machines (thread timing, oneDNN, GPU maths).")
 
 
 def banner(resolution: Resolution) -> str:
-    """The text the setup cell prints: profile, why, how to change it, versions, GPU."""
+    """The text the setup cell prints: profile, why, how to change it, versions, GPU, what the seed fixes."""
     p = resolution.profile
     rule = "=" * 78
     lines = [rule, f"Profile: {p.name.upper()}  ({p.summary})", f"Why: {resolution.reason}."]
@@ -341,17 +354,52 @@ def banner(resolution: Resolution) -> str:
     if in_test_harness():
         lines.append(f"TEST HARNESS ({os.environ['COURSE_HARNESS']}): assets are mocked, results mean nothing.")
     lines += [
-        "Change it: set COURSE_PROFILE=offline|quick|full before starting Jupyter "
-        "(or in the first cell), then restart the kernel.",
-        "  ".join(f"{k} {v}" for k, v in versions().items()),
+        SWITCH_PROFILE,
+        "  ".join(f"{k} {v}" for k, v in runtime.versions().items()),
         ("GPU: yes" + (" (SIMULATED by the test harness: the GPU code path on a CPU)" if simulated_gpu() else "")
          + ("; mixed precision on (float16 maths, float32 weights)" if p.real_assets else ""))
         if resolution.gpu else
         "GPU: none, training runs on the CPU. In Colab: Runtime > Change runtime type > T4 GPU.",
-        f"Seed: {SEED}",
+        SEED_NOTE.format(seed=SEED),
         rule,
     ]
     return "\n".join(lines)
+
+
+def _check_environment() -> None:
+    """Colab: install what it lacks and mend a broken package pair. Elsewhere: refuse a kernel without the course."""
+    if in_colab():
+        runtime.colab_install()
+        mended = runtime.mend_tfds_metadata()
+        if mended:
+            print(mended)
+            if "Restart the session" in mended:
+                raise CourseError(mended)
+        return
+    missing = runtime.missing_packages()
+    if missing:
+        raise CourseError(
+            f"This kernel's Python ({sys.executable}) lacks {', '.join(missing)}: it is not the course's environment. "
+            "Start JupyterLab with `make lab` (it uses the course's .venv), or install the course into this Python: "
+            "`pip install -r requirements.txt -e .`.")
+    folder = os.environ.get("COURSE_ASSETS")
+    if folder and not Path(folder).is_dir():
+        raise CourseError(f"COURSE_ASSETS={folder} is not a folder. Point it at the folder `make prefetch` filled "
+                          "(docs/instructor-guide.md), or unset it.")
+
+
+def _quiet_keras_warnings() -> None:
+    """Hide one Keras warning that every ``fit(tf.data.Dataset)`` triggers and that says nothing to act on.
+
+    Keras 3.15 (keras-team/keras#22777) warns that ``shuffle=True`` is ignored whenever ``fit`` gets a Dataset,
+    because ``shuffle=True`` is ``fit``'s default; the course's pipelines shuffle in ``tf.data``. Only this exact
+    message is filtered; every other warning shows.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning,
+                            message=r"`shuffle=True` was passed, but will be ignored since the data `x` was "
+                                    r"provided as a tf\.data\.Dataset")
 
 
 def setup(seed: int = SEED, quiet: bool = False) -> Profile:
@@ -361,12 +409,13 @@ def setup(seed: int = SEED, quiet: bool = False) -> Profile:
     >>> cfg.image_size, cfg.batch_size
     (64, 32)
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if in_colab():
-        colab_install()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines; errors show
+    _check_environment()
+    runtime.import_tensorflow()
     import keras
     import tensorflow as tf
 
+    _quiet_keras_warnings()
     resolution = resolve_profile()
     keras.utils.set_random_seed(seed)
     if os.environ.get("COURSE_DETERMINISTIC") == "1":  # tests only: some GPU ops refuse determinism

@@ -21,7 +21,7 @@ import pytest
 import tensorflow as tf
 from IPython.core.inputtransformer2 import TransformerManager
 
-from helpers import config
+from helpers import config, runtime
 from helpers.models import restart_training
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,6 +75,18 @@ class FakeShell:
         self.cloned = self.cloned or self.clone_works
 
 
+def fake_run(runs: list[list[str]], returncode: int = 0, stderr: str = ""):
+    """A stand-in for subprocess.run that records each command and answers with ``returncode``."""
+    def run(args, **kwargs):
+        runs.append(list(args))
+        return subprocess.CompletedProcess(args, returncode, "", stderr)
+    return run
+
+
+def pip_installs(runs: list[list[str]]) -> list[list[str]]:
+    return [r for r in runs if r[1:4] == ["-m", "pip", "install"]]
+
+
 def run_setup_cell(monkeypatch: pytest.MonkeyPatch, clone_works: bool = True, cloned_before: bool = False
                    ) -> tuple[dict, FakeShell, list[list[str]]]:
     """Execute the notebooks' setup cell as IPython would; return its namespace, shell commands and pip calls."""
@@ -86,7 +98,7 @@ def run_setup_cell(monkeypatch: pytest.MonkeyPatch, clone_works: bool = True, cl
     real_isdir = os.path.isdir
     monkeypatch.setattr(os.path, "isdir", lambda p: shell.cloned if str(p) == f"{nbtools.COLAB_CLONE}/helpers"
                         else real_isdir(p))
-    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: runs.append(list(args)))
+    monkeypatch.setattr(subprocess, "run", fake_run(runs))
     monkeypatch.setattr(sys, "path", list(sys.path))  # the cell may prepend the clone
     namespace = {"get_ipython": lambda: shell}
     exec(compile(python, "setup-cell", "exec"), namespace)
@@ -114,7 +126,7 @@ def _colab_lacks_every_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name in config.COLAB_EXTRAS else real_find_spec(name, *a))
+                        lambda name, *a: None if name in runtime.COLAB_EXTRAS else real_find_spec(name, *a))
 
 
 def test_in_colab_the_setup_cell_clones_the_course_and_installs_only_what_is_missing(monkeypatch):
@@ -124,10 +136,9 @@ def test_in_colab_the_setup_cell_clones_the_course_and_installs_only_what_is_mis
         shell.commands[0]
     assert sys.path[0] == "/content/course", "the clone (data/, solutions/) is importable"
     assert "git+" not in nbtools.setup_cell_source(), "a pip install of the repo would leave data/ behind"
-    (pip,) = runs
-    assert pip[1:4] == ["-m", "pip", "install"]
+    (pip,) = pip_installs(runs)
     packages = [arg for arg in pip[4:] if not arg.startswith("-")]
-    assert {_package_name(p) for p in packages} == set(config.COLAB_EXTRAS.values())
+    assert {_package_name(p) for p in packages} == set(runtime.COLAB_EXTRAS.values())
     assert not {_package_name(p) for p in packages} & NEVER_INSTALLED
 
 
@@ -156,8 +167,8 @@ def test_a_usage_error_shows_as_one_line_without_a_traceback(ipython_shell, caps
 def test_in_colab_tf_keras_is_pinned_to_colabs_tensorflow_so_pip_keeps_it(monkeypatch):
     _colab_lacks_every_extra(monkeypatch)
     runs = []
-    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: runs.append(list(args)))
-    config.colab_install()
+    monkeypatch.setattr(subprocess, "run", fake_run(runs))
+    runtime.colab_install()
     minor = ".".join(tf.__version__.split(".")[:2])
     (tf_keras,) = [arg for arg in runs[0] if _package_name(arg) == "tf-keras"]
     assert tf_keras in (f"tf-keras=={minor}.*", f"tf-keras~={minor}.0")
@@ -165,8 +176,8 @@ def test_in_colab_tf_keras_is_pinned_to_colabs_tensorflow_so_pip_keeps_it(monkey
 
 def test_colab_install_installs_nothing_when_colab_has_everything(monkeypatch):
     runs = []
-    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: runs.append(args))
-    assert config.colab_install() == [] and runs == []  # this environment has every extra
+    monkeypatch.setattr(subprocess, "run", fake_run(runs))
+    assert runtime.colab_install() == [] and runs == []  # this environment has every extra
 
 
 # ---------------------------------------------------------------- GPU: mixed precision, banner

@@ -1,0 +1,155 @@
+"""The Python the course runs in: what Colab lacks, a broken package pair, TensorFlow's start-up noise, versions.
+
+:func:`helpers.config.setup` calls these; nothing here imports TensorFlow at import time.
+
+* :func:`colab_install` pip-installs the course packages Colab lacks (never TensorFlow or Keras: Colab's own stay);
+* :func:`mend_tfds_metadata` repairs a package pair that breaks every dataset load (Colab's published list has it);
+* :func:`import_tensorflow` imports TensorFlow and lists its devices without the C++ lines TensorFlow prints on
+  every machine at that moment (tensorflow/tensorflow#100442: ``TF_CPP_MIN_LOG_LEVEL`` cannot silence them). Only
+  those known lines are dropped, only during that import: every other line, and everything printed later, shows.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+
+COLAB_EXTRAS = {"tensorflow_hub": "tensorflow-hub", "tensorflow_datasets": "tensorflow-datasets",
+                "importlib_resources": "importlib_resources", "tf_keras": "tf-keras", "ipywidgets": "ipywidgets"}
+"""Module -> pip package of what the course needs beyond Colab's TensorFlow and Keras."""
+
+TFDS_METADATA_FOR_OLD_PROTOBUF = "tensorflow-metadata==1.17.3"
+"""A tensorflow-metadata whose generated code runs on protobuf 5 (1.21.0's needs protobuf >= 6.31.1)."""
+
+
+def colab_install() -> list[str]:
+    """pip-install the course packages missing here (never TensorFlow or Keras); return their pip names.
+
+    ``tf-keras`` is pinned to the installed TensorFlow's minor version, or pip would replace TensorFlow.
+    """
+    missing = [pkg for module, pkg in COLAB_EXTRAS.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        minor = ".".join(importlib.metadata.version("tensorflow").split(".")[:2])
+        pinned = [f"tf-keras=={minor}.*" if pkg == "tf-keras" else pkg for pkg in missing]
+        _pip_install(pinned)
+    return missing
+
+
+def _pip_install(packages: list[str]) -> None:
+    """``pip install packages``; its chatter is shown only if it fails."""
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *packages],
+                         capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError(f"pip could not install {' '.join(packages)}:\n{run.stderr.strip()[-2000:]}")
+
+
+def tfds_metadata_mismatch() -> str | None:
+    """Why tensorflow-metadata cannot load with the installed protobuf, or None when it loads (or is absent).
+
+    tensorflow-metadata 1.21.0's generated code needs protobuf >= 6.31.1 but its metadata allows older
+    (tensorflow/metadata#68); Colab's list pairs it with protobuf 5.29.6. Checked in a fresh interpreter, so
+    this process's modules are untouched.
+    """
+    if importlib.util.find_spec("tensorflow_metadata") is None:
+        return None
+    run = subprocess.run([sys.executable, "-c", "from tensorflow_metadata.proto.v0 import schema_pb2"],
+                         capture_output=True, text=True)
+    if run.returncode == 0:
+        return None
+    lines = [line for line in run.stderr.splitlines() if "VersionError" in line]
+    return lines[-1].strip() if lines else run.stderr.strip().splitlines()[-1]
+
+
+def mend_tfds_metadata() -> str | None:
+    """Install a tensorflow-metadata that runs on this protobuf if the installed one cannot; say what was done.
+
+    Returns None when nothing was wrong, else one sentence for the learner (it says when a restart is needed:
+    only if tensorflow-metadata was already imported in this process).
+    """
+    problem = tfds_metadata_mismatch()
+    if problem is None:
+        return None
+    protobuf = importlib.metadata.version("protobuf")
+    metadata = importlib.metadata.version("tensorflow-metadata")
+    _pip_install([TFDS_METADATA_FOR_OLD_PROTOBUF])
+    if tfds_metadata_mismatch() is not None:
+        raise RuntimeError(f"tensorflow-metadata still cannot load with protobuf {protobuf} ({problem}). "
+                           "Install protobuf>=6.31.1, restart the session and run this cell again.")
+    said = (f"Mended: tensorflow-metadata {metadata} needs a newer protobuf than this runtime's {protobuf}, "
+            f"which breaks every dataset load; installed {TFDS_METADATA_FOR_OLD_PROTOBUF}.")
+    if "tensorflow_metadata" in sys.modules:
+        said += " Restart the session (Runtime > Restart session), then run this cell again."
+    return said
+
+
+# --------------------------------------------------------------------------- TensorFlow's start-up lines
+START_UP_NOISE = [
+    # absl's notice that what follows (the lines below) goes to stderr before logging is set up
+    r"All log messages before absl::InitializeLog\(\) is called are written to STDERR",
+    # the CUDA-enabled wheel on a machine without a GPU driver (every laptop, Colab's CPU runtime)
+    r"cudart_stub\.cc:\d+\] Could not find cuda drivers on your machine, GPU will not be used",
+    r"cuda_platform\.cc:\d+\] failed call to cuInit",
+    # informational, every x86 CPU
+    r"port\.cc:\d+\] oneDNN custom operations are on",
+    r"cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized to use available CPU instructions",
+    r"^To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.",
+    # GPU runtimes: the CUDA plugins registering twice (tensorflow/tensorflow#62075), harmless
+    r"Unable to register cu(DNN|FFT|BLAS) factory: Attempting to register factory for plugin",
+    r"computation_placer\.cc:\d+\] computation placer already registered",
+]
+"""What TensorFlow writes to stderr while it is imported and lists its devices, on every machine, that a learner
+cannot act on. :func:`import_tensorflow` drops exactly these lines (regular expressions) and shows the rest."""
+_NOISE = re.compile("|".join(f"(?:{pattern})" for pattern in START_UP_NOISE))
+_imported_quietly = False
+
+
+def import_tensorflow() -> None:
+    """Import TensorFlow and list its devices, showing its stderr except the :data:`START_UP_NOISE` lines.
+
+    The capture covers file descriptor 2 (where TensorFlow's C++ code writes) for the duration of this call only;
+    Python warnings go to ``sys.stderr`` and are untouched. A failed import shows everything it printed.
+    """
+    global _imported_quietly
+    if _imported_quietly:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        failed = True
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+            failed = False
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf8", errors="replace")
+            shown = text.splitlines() if failed else [line for line in text.splitlines() if not _NOISE.search(line)]
+            if shown:
+                print("\n".join(shown), file=sys.stderr)
+    _imported_quietly = True
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the course's main packages."""
+    import keras
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+    import tensorflow_hub as hub
+
+    return {"Python": platform.python_version(), "TensorFlow": tf.__version__, "Keras": keras.__version__,
+            "TF Hub": hub.__version__, "tfds": tfds.__version__}
+
+
+def missing_packages() -> list[str]:
+    """The course's packages this Python cannot import (a kernel from outside the course's environment)."""
+    modules = ("tensorflow", "keras", *COLAB_EXTRAS, "matplotlib", "PIL", "numpy")
+    return [module for module in modules if importlib.util.find_spec(module) is None]

@@ -1,0 +1,46 @@
+"""What a notebook may print to stderr under the test suite: nothing, except the short allow-list below.
+
+``conftest.py`` applies :func:`unexpected_stderr` to every cell nbval runs (offline, mocked real, Colab's
+environment), in kernels started the way JupyterLab starts them, so that what a learner would see in pink is
+what the tests see. A learner's own warnings and errors are not touched by the course (see
+``tests/test_output_clean.py``); this list is only about what the course's own cells may print.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+ALLOWED: list[tuple[str, str, str]] = [
+    # (condition, regular expression, why it is allowed)
+    ("smoke", r"`input_shape` is undefined or non-square, or `rows` is not in \[96, 128, 160, 192, 224\]",
+     "keras.applications with ImageNet weights at the smoke run's 32 px; quick (128 px) and full (224 px) are "
+     "sizes it has weights for, so a learner never sees it"),
+    ("deterministic", r"node_def_util\.cc:\d+\] NodeDef mentions attribute use_unbounded_threadpool which is not in "
+                      r"the op definition: Op<name=MapDataset",
+     "tests only: op determinism (COURSE_DETERMINISTIC=1, for reproducible test runs) turns tf.data's parallel map "
+     "into a sequential one and TensorFlow 2.21 logs the rewrite; a learner's run never enables it"),
+    ("simulated-gpu", r"oneDNN supports DT_HALF only on platforms with AVX-512",
+     "float16 maths on a CPU, which only the harness's simulated GPU does; a real GPU never prints it"),
+]
+
+
+def _conditions() -> set[str]:
+    active = set()
+    if os.environ.get("COURSE_SMOKE") == "1":
+        active.add("smoke")
+    if os.environ.get("COURSE_DETERMINISTIC") == "1":
+        active.add("deterministic")
+    if os.environ.get("COURSE_HARNESS_GPU") == "1":
+        active.add("simulated-gpu")
+    return active
+
+
+def unexpected_stderr(outputs: list[dict]) -> list[str]:
+    """The stderr lines among a cell's outputs that the allow-list does not cover (warnings print there too)."""
+    active = _conditions()
+    patterns = [re.compile(rx) for condition, rx, _ in ALLOWED if condition in active]
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    lines = [line for line in text.splitlines() if line.strip()]
+    flagged = [i for i, line in enumerate(lines) if not any(p.search(line) for p in patterns)]
+    # a warning's second line (the source line it points at) goes with its first line
+    return [lines[i] for i in flagged if not (i > 0 and i - 1 not in flagged and lines[i].startswith("  "))]
