@@ -5,10 +5,12 @@ and still returns the widget object, so a notebook executes top to bottom everyw
 ``COURSE_HEADLESS=1``, or the test harness (``COURSE_HARNESS`` set), or no IPython kernel (plain Python);
 ``COURSE_HEADLESS=0`` forces the interactive mode. A kernel run by a bare ``nbconvert`` looks live (a widget
 cannot tell), so set ``COURSE_HEADLESS=1`` there. The logic behind each widget is a plain function you can
-call yourself (:func:`set_top_trainable`, :func:`classify_upload`).
+call yourself (:func:`preview_unfreeze_top`, :func:`classify_upload`). Every widget works with ipywidgets 7
+(Colab's) and 8 (JupyterLab's).
 """
 from __future__ import annotations
 
+import html
 import io
 import os
 from collections.abc import Callable, Sequence
@@ -21,8 +23,9 @@ import numpy as np
 from IPython import get_ipython
 from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from helpers.images import decode_image
 from helpers.models import count_params
 from helpers.plots import RIGHT, WRONG, plot_history, show_images, to_class_indices, to_uint8
 
@@ -99,69 +102,79 @@ def image_browser(images: Any, labels: Any, class_names: Sequence[str],
 
 # --- unfreeze_slider -------------------------------------------------------------------------------------
 
-def _freeze_batchnorm(layer: keras.layers.Layer) -> None:
-    if isinstance(layer, keras.layers.BatchNormalization):
-        layer.trainable = False
-    for sub in getattr(layer, "layers", []):
-        _freeze_batchnorm(sub)
+def unfreeze_top(base: keras.Model, n: int) -> None:
+    """Make the top ``n`` layers of ``base`` trainable and freeze the others: notebook 06's rule.
 
+    ``base.trainable = True``, then ``layer.trainable = False`` for every layer below the top ``n``; ``n == 0``
+    freezes the whole base. BatchNormalization layers in the top ``n`` train their scale and offset like any
+    layer; calling the base with ``training=False`` keeps their statistics fixed. Recompile before ``fit``.
 
-def set_top_trainable(base: keras.Model, n: int) -> None:
-    """Make the top ``n`` layers of ``base`` trainable and freeze the rest; BatchNormalization stays frozen.
-
-    ``base.trainable`` itself is set True (Keras ignores the flags of its layers otherwise), or False when
-    ``n == 0``. Recompile the model afterwards, before ``fit``.
-
-    >>> set_top_trainable(base_model, 54)   # the same as fine_tune_at = len(base_model.layers) - 54
+    >>> unfreeze_top(base_model, 54)   # the same as fine_tune_at = len(base_model.layers) - 54
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    if n == 0:
-        base.trainable = False
-        return
-    base.trainable = True
+    base.trainable = n > 0
     first = max(0, len(base.layers) - n)
-    for i, layer in enumerate(base.layers):
-        layer.trainable = i >= first
-        _freeze_batchnorm(layer)
+    for i, layer in enumerate(base.layers):  # each layer explicitly: Keras skips setting an unchanged flag,
+        for inner in _all_layers(layer):      # which would leave a nested layer as it was
+            inner.trainable = n > 0 and i >= first
 
 
-def _top_trainable(base: keras.Model) -> int:
-    """How many top layers of ``base`` are unfrozen now (the slider's starting value)."""
+def _all_layers(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
+    return [layer] + [inner for sub in getattr(layer, "layers", []) for inner in _all_layers(sub)]
+
+
+def preview_unfreeze_top(model: keras.Model, base: keras.Model, n: int) -> dict[str, int]:
+    """What :func:`unfreeze_top` ``(base, n)`` would make trainable in ``model``, without changing ``model``.
+
+    Returns ``count_params``-style counts plus ``"layers"``: how many of ``base``'s layers would train weights.
+    """
+    flags = [(layer, layer.trainable) for layer in _all_layers(model)]
+    try:
+        unfreeze_top(base, n)
+        counts = dict(count_params(model))
+        counts["layers"] = sum(1 for layer in base.layers if layer.trainable_weights)
+    finally:
+        for layer, trainable in flags:  # outermost first, so inner flags are the last word
+            layer.trainable = trainable
+    return counts
+
+
+def top_trainable(base: keras.Model) -> int:
+    """How many top layers of ``base`` are trainable now, counted down from the last one."""
     if not base.trainable:
         return 0
-    for i, layer in enumerate(base.layers):
-        if layer.trainable and layer.trainable_weights:
-            return len(base.layers) - i
-    return 0
+    n = 0
+    for layer in reversed(base.layers):
+        if not layer.trainable:
+            break
+        n += 1
+    return n
 
 
-def _trainable_summary(model: keras.Model, base: keras.Model) -> str:
-    """One line: trainable and frozen parameter counts of ``model``, and how many layers of ``base`` train."""
-    counts = count_params(model)
-    trainable, frozen = counts["trainable"], counts["frozen"]
-    training = sum(1 for layer in base.layers if layer.trainable_weights)
-    return (f"trainable params: {trainable:,} · frozen params: {frozen:,} · "
-            f"layers of {base.name} with trainable weights: {training}/{len(base.layers)}")
+def _counts_text(counts: dict[str, int], base: keras.Model, n: int) -> str:
+    return (f"N = {n}: trainable params {counts['trainable']:,} · frozen params {counts['frozen']:,} · "
+            f"layers of {base.name} with trainable weights: {counts['layers']}/{len(base.layers)}")
 
 
 def unfreeze_slider(model: keras.Model, base: keras.Model) -> widgets.VBox:
-    """A slider N that unfreezes the top N layers of ``base`` (see :func:`set_top_trainable`), counts shown live.
+    """A slider N that previews what unfreezing the top N layers of ``base`` would train; the model is untouched.
 
-    It starts at the current state and changes the layers only when moved. Headless: the counts, printed once.
+    It starts at the model's current state (what the code above set) and only shows counts: the unfreezing
+    itself is the notebook's own code. Headless: the counts at the current N, printed once.
 
     >>> unfreeze_slider(model, base_model)
     """
+    start = top_trainable(base)
     explain = widgets.HTML(
-        f"Unfreeze the top N of the {len(base.layers)} layers of <b>{base.name}</b>. "
-        "BatchNormalization layers stay frozen (inference mode). Recompile before <code>fit</code>.")
-    slider = widgets.IntSlider(value=_top_trainable(base), min=0, max=len(base.layers), description="N",
+        f"Preview: unfreeze the top N of the {len(base.layers)} layers of <b>{base.name}</b>. Moving the slider "
+        "changes nothing in the model; the code above sets what trains.")
+    slider = widgets.IntSlider(value=start, min=0, max=len(base.layers), description="N",
                                continuous_update=False)
-    counts = widgets.HTML(_trainable_summary(model, base))
+    counts = widgets.HTML(_counts_text(preview_unfreeze_top(model, base, start), base, start))
 
     def update(change: Any) -> None:
-        set_top_trainable(base, change["new"])
-        counts.value = _trainable_summary(model, base)
+        counts.value = _counts_text(preview_unfreeze_top(model, base, change["new"]), base, change["new"])
 
     slider.observe(update, names="value")
     if running_headless():
@@ -171,20 +184,30 @@ def unfreeze_slider(model: keras.Model, base: keras.Model) -> widgets.VBox:
 
 # --- upload_classifier -----------------------------------------------------------------------------------
 
+def uploaded_files(value: Any) -> list[tuple[str, bytes]]:
+    """``[(file name, content bytes)]`` of a ``FileUpload`` value, in ipywidgets 7's shape or 8's.
+
+    ipywidgets 7 (Colab): ``{name: {"metadata": {...}, "content": bytes}}``; ipywidgets 8 (JupyterLab): a tuple
+    of ``{"name": ..., "content": memoryview, ...}``.
+    """
+    if isinstance(value, dict):
+        return [(name, bytes(item["content"])) for name, item in value.items()]
+    return [(item["name"], bytes(item["content"])) for item in value or ()]
+
+
 def _decode_upload(content: bytes) -> np.ndarray | str:
-    """The uploaded image as uint8 RGB ``(H, W, 3)``, or a friendly message saying why it cannot be read."""
-    try:
-        with Image.open(io.BytesIO(bytes(content))) as pil:
-            return np.asarray(pil.convert("RGB"), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
-        return (f"Sorry, this file could not be read as an image ({type(err).__name__}). "
-                "Try a JPEG or PNG photo.")
+    """The uploaded image as uint8 RGB ``(H, W, 3)``, or one sentence saying why it cannot be used."""
+    image, notes = decode_image(content)
+    if image is None:
+        return f"Sorry, this file cannot be used as an image: {notes[0]}. Try a JPEG or PNG photo."
+    return image
 
 
 def classify_upload(content: bytes, predict_fn: Callable[[np.ndarray], str]) -> str:
     """``predict_fn``'s answer for the image in ``content``, or a friendly message when it is not an image.
 
-    ``predict_fn`` receives a uint8 RGB array ``(H, W, 3)``; resizing it is its job.
+    ``predict_fn`` receives a uint8 RGB array ``(H, W, 3)``, decoded as the folder loader decodes files
+    (:func:`helpers.images.decode_image`: upright, 8-bit, transparency on white); resizing it is its job.
 
     >>> classify_upload(open("cat.jpg", "rb").read(), lambda img: "cat")
     'cat'
@@ -196,25 +219,29 @@ def classify_upload(content: bytes, predict_fn: Callable[[np.ndarray], str]) -> 
 def upload_classifier(predict_fn: Callable[[np.ndarray], str]) -> widgets.VBox:
     """An upload box: the uploaded photo is shown with ``predict_fn``'s answer (errors as a message).
 
+    Works with ipywidgets 7 (Colab) and 8 (JupyterLab).
+
     >>> upload_classifier(lambda img: class_names[int(model.predict(resize(img)[None])[0].argmax())])
     """
-    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo")
-    picture = widgets.Image(format="png", layout=widgets.Layout(width="256px"))
+    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Photo",
+                                layout=widgets.Layout(width="auto"))
+    picture = widgets.Image(format="png", layout=widgets.Layout(width="256px", display="none"))
     answer = widgets.HTML("Upload a JPEG or PNG photo to classify it.")
 
     def update(change: Any) -> None:
-        files = change["new"]
+        files = uploaded_files(change["new"])
         if not files:
             return
-        image = _decode_upload(files[-1]["content"])
+        name, content = files[-1]
+        image = _decode_upload(content)
         if isinstance(image, str):
-            picture.value, answer.value = b"", image
+            picture.layout.display, answer.value = "none", f"{html.escape(name)}: {image}"
             return
-        picture.value = _png(image)
+        picture.value, picture.layout.display = _png(image), None
         try:
-            answer.value = f"Prediction: <b>{predict_fn(image)}</b>"
+            answer.value = f"{html.escape(name)}: prediction <b>{html.escape(str(predict_fn(image)))}</b>"
         except Exception as err:  # the learner's predict_fn: show the error instead of losing it
-            answer.value = f"predict_fn failed: {type(err).__name__}: {err}"
+            answer.value = f"predict_fn failed: {html.escape(f'{type(err).__name__}: {err}')}"
 
     upload.observe(update, names="value")
     if running_headless():

@@ -49,7 +49,8 @@ def test_load_dataset_under_mock_data_gives_three_splits_class_names_and_sizes(n
 
 
 def test_load_dataset_without_profile_uses_the_active_one(monkeypatch):
-    monkeypatch.setattr(config, "_RESOLVED", config.Resolution(config.PROFILES["full"], "test", gpu=False))
+    asked = os.environ.get("COURSE_PROFILE", "auto")  # decided for the current COURSE_PROFILE: not decided again
+    monkeypatch.setattr(config, "_RESOLVED", config.Resolution(config.PROFILES["full"], "test", False, asked))
     with tfds.testing.mock_data(num_examples=3):
         assert data.load_dataset("cats_vs_dogs").sizes["train"] == 3
 

@@ -2,6 +2,8 @@
 import datetime
 import io
 
+import ipywidgets
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -114,61 +116,64 @@ def counts(model):
     return c["trainable"], c["frozen"]
 
 
-def test_set_top_trainable_unfreezes_the_top_layers_only():
+def test_unfreeze_top_trains_the_top_layers_and_freezes_the_rest_as_notebook_06_does():
     model, base = tiny_model()
     assert counts(model) == (3, 35)
-    w.set_top_trainable(base, 2)  # d2 and relu
+    w.unfreeze_top(base, 2)  # d2 and relu
     assert base.trainable
     assert [layer.trainable for layer in base.layers] == [False, False, False, True, True]
     assert counts(model) == (3 + 8, 15 + 12)
-
-
-def test_set_top_trainable_keeps_batchnorm_frozen_even_when_all_unfrozen():
-    model, base = tiny_model()
-    w.set_top_trainable(base, 99)
-    assert not base.get_layer("bn").trainable
-    assert base.get_layer("d1").trainable
-    assert counts(model) == (3 + 15 + 8, 12)
-
-
-def test_set_top_trainable_zero_freezes_the_base_and_refuses_negatives():
-    model, base = tiny_model()
-    w.set_top_trainable(base, 3)
-    w.set_top_trainable(base, 0)
+    w.unfreeze_top(base, 99)  # everything, BatchNorm's scale and offset included (its statistics never train)
+    assert counts(model) == (3 + 15 + 6 + 8, 6)
+    w.unfreeze_top(base, 0)
     assert not base.trainable and counts(model) == (3, 35)
     with pytest.raises(ValueError):
-        w.set_top_trainable(base, -1)
+        w.unfreeze_top(base, -1)
 
 
-def test_set_top_trainable_freezes_batchnorm_inside_nested_blocks():
-    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3), keras.layers.BatchNormalization()],
-                             name="block")
-    base = keras.Sequential([keras.Input((3,)), inner], name="base")
-    w.set_top_trainable(base, 1)
-    assert inner.trainable and not inner.layers[1].trainable
-    assert sum(int(np.prod(v.shape)) for v in base.trainable_weights) == 12
+def _flags(model):
+    return [(layer.name, layer.trainable) for layer in w._all_layers(model)]
 
 
-def test_unfreeze_slider_updates_the_layers_and_the_counts(capsys):
+def test_preview_counts_what_unfreezing_would_train_and_leaves_the_model_as_it_was():
     model, base = tiny_model()
+    w.unfreeze_top(base, 2)
+    before, weights = _flags(model), [id(v) for v in model.trainable_weights]
+    preview = w.preview_unfreeze_top(model, base, 99)
+    assert (preview["trainable"], preview["frozen"], preview["layers"]) == (3 + 15 + 6 + 8, 6, 3)
+    assert _flags(model) == before and [id(v) for v in model.trainable_weights] == weights
+
+
+def test_preview_counts_never_fall_as_n_grows():
+    model, base = tiny_model()
+    previews = [w.preview_unfreeze_top(model, base, n) for n in range(len(base.layers) + 1)]
+    trainable = [p["trainable"] for p in previews]
+    layers = [p["layers"] for p in previews]
+    assert trainable == sorted(trainable) and layers == sorted(layers)
+    assert trainable[0] == 3 and trainable[-1] == 3 + 15 + 6 + 8
+
+
+def test_unfreeze_slider_starts_where_the_code_left_the_model_and_only_previews(capsys):
+    model, base = tiny_model()
+    w.unfreeze_top(base, 3)  # bn, d2, relu: as the notebook's own code would leave it
     box = w.unfreeze_slider(model, base)
     explain, slider, live = box.children
-    assert "BatchNormalization layers stay frozen" in explain.value
-    assert slider.value == 0 and slider.max == 5
-    assert "trainable params: 3 · frozen params: 35" in live.value
+    assert "changes nothing in the model" in explain.value
+    assert slider.value == 3 and slider.max == 5
+    assert "N = 3: trainable params 17 · frozen params 21" in live.value
     assert live.value in capsys.readouterr().out  # headless: the counts printed once
-    slider.value = 2
-    assert "trainable params: 11 · frozen params: 27" in live.value
-    assert "with trainable weights: 1/5" in live.value
-    assert base.get_layer("d2").trainable and not base.get_layer("d1").trainable
+    before = _flags(model)
+    slider.value = 5
+    assert "N = 5: trainable params 32 · frozen params 6" in live.value
+    assert "with trainable weights: 3/5" in live.value
+    assert _flags(model) == before, "moving the slider must not change what the next fit trains"
 
 
-def test_unfreeze_slider_starts_from_the_current_state():
+def test_top_trainable_counts_the_trainable_layers_down_from_the_top():
     model, base = tiny_model()
-    w.set_top_trainable(base, 3)  # bn, d2, relu: the lowest with trainable weights is d2 (bn is frozen)
-    assert w.unfreeze_slider(model, base).children[1].value == 2
-    w.set_top_trainable(base, 1)  # relu only: nothing that trains
-    assert base.trainable and w.unfreeze_slider(model, base).children[1].value == 0
+    assert w.top_trainable(base) == 0
+    w.unfreeze_top(base, 4)
+    assert w.top_trainable(base) == 4
 
 
 # --- upload_classifier ------------------------------------------------------------------------------------
@@ -192,26 +197,52 @@ def test_classify_upload_answers_a_corrupt_file_with_a_friendly_message(content)
         raise AssertionError("predict_fn must not see a corrupt upload")
 
     message = w.classify_upload(content, predict)
-    assert message.startswith("Sorry, this file could not be read as an image")
+    assert message.startswith("Sorry, this file cannot be used as an image: ")
     assert "Traceback" not in message
 
 
-def upload_value(content):
-    return ({"name": "x.png", "type": "image/png", "size": len(content), "content": memoryview(content),
+def upload_value_v8(content, name="x.png"):
+    """A FileUpload value as ipywidgets 8 (JupyterLab) sets it: a tuple of dicts."""
+    return ({"name": name, "type": "image/png", "size": len(content), "content": memoryview(content),
              "last_modified": datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)},)
+
+
+def upload_value_v7(content, name="x.png"):
+    """A FileUpload value as ipywidgets 7 (Colab) sets it: a dict keyed by file name."""
+    return {name: {"metadata": {"name": name, "type": "image/png", "size": len(content), "lastModified": 0},
+                   "content": bytes(content)}}
+
+
+IPYWIDGETS_7 = ipywidgets.__version__.startswith("7.")
+
+
+def upload(box_upload, content, name="x.png"):
+    """Do what the browser does when a file is chosen, in this environment's ipywidgets (Colab's 7, or 8)."""
+    if IPYWIDGETS_7:  # the frontend sends metadata and data, then bumps a counter; value is read-only
+        box_upload.set_trait("metadata", [upload_value_v7(content, name)[name]["metadata"]])
+        box_upload.set_trait("data", [bytes(content)])
+        box_upload._counter += 1
+    else:
+        box_upload.value = upload_value_v8(content, name)
+    assert w.uploaded_files(box_upload.value) == [(name, bytes(content))], "the value has this version's shape"
+
+
+@pytest.mark.parametrize("shape", [upload_value_v7, upload_value_v8])
+def test_uploaded_files_reads_both_ipywidgets_shapes(shape):
+    assert w.uploaded_files(shape(b"abc", "cat.jpg")) == [("cat.jpg", b"abc")]
+    assert w.uploaded_files(() if shape is upload_value_v8 else {}) == []
 
 
 def test_upload_classifier_shows_the_photo_and_the_answer(capsys):
     box = w.upload_classifier(lambda image: f"{image.shape[1]}x{image.shape[0]}")
-    upload, picture, answer = box.children
+    up, picture, answer = box.children
     assert "needs JupyterLab or Colab" in capsys.readouterr().out
-    upload.value = upload_value(png_bytes())
-    assert answer.value == "Prediction: <b>5x4</b>"
-    assert bytes(picture.value).startswith(b"\x89PNG")
-    upload.value = upload_value(b"garbage")
-    assert answer.value.startswith("Sorry") and bytes(picture.value) == b""
-    upload.value = ()
-    assert answer.value.startswith("Sorry")  # clearing the box changes nothing
+    assert picture.layout.display == "none", "no broken-image icon before the first upload"
+    upload(up, png_bytes())
+    assert answer.value == "x.png: prediction <b>5x4</b>"
+    assert bytes(picture.value).startswith(b"\x89PNG") and picture.layout.display is None
+    upload(up, b"garbage", "notes.png")
+    assert answer.value.startswith("notes.png: Sorry") and picture.layout.display == "none"
 
 
 def test_upload_classifier_reports_a_failing_predict_fn():
@@ -219,8 +250,9 @@ def test_upload_classifier_reports_a_failing_predict_fn():
         raise RuntimeError("model not trained")
 
     box = w.upload_classifier(predict)
-    box.children[0].value = upload_value(png_bytes())
+    upload(box.children[0], png_bytes())
     assert box.children[2].value == "predict_fn failed: RuntimeError: model not trained"
+    assert box.children[1].layout.display is None, "the photo still shows"
 
 
 # --- LivePlot ---------------------------------------------------------------------------------------------
