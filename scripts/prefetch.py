@@ -14,6 +14,7 @@ with the network off. The layout is the one those libraries use for their own ca
     FOLDER/tfhub_modules/<sha1 of the handle>/...        TF Hub SavedModels (TFHUB_CACHE_DIR)
     FOLDER/keras/models/*.h5, imagenet_class_index.json  Keras ImageNet weights, class index (KERAS_HOME)
     FOLDER/keras/datasets/ImageNetLabels.txt             labels of the TF Hub classifier
+    FOLDER/keras/datasets/flower_photos/flower_photos/   tf_flowers' photos as a folder (notebook 10)
 
 Without network it says so within a few seconds and exits with status 2; it never waits on tfds's retries.
 """
@@ -135,11 +136,28 @@ def fetch_imagenet_labels() -> None:
     keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL)  # as models.classifier_labels
 
 
+def fetch_example_photos() -> None:
+    """tf_flowers' photos as a folder of class folders (notebook 10's example), unpacked where it looks.
+
+    ``helpers.images.example_folder`` downloads and unpacks them into ``KERAS_HOME``; the 218 MB archive is
+    then deleted (the notebook reads the unpacked folder and never needs it again).
+    """
+    from helpers import images
+
+    unpacked = images.example_folder(config.PROFILES["quick"])
+    unpacked.parent.with_name("flower_photos_archive").unlink(missing_ok=True)  # where get_file downloaded it
+
+
 def planned_assets(models: list[str], datasets: list[str]) -> list[Asset]:
-    """Every asset to fetch for these catalogue ``models`` and ``datasets``, ImageNet labels included."""
+    """Every asset to fetch for these catalogue ``models`` and ``datasets``, ImageNet labels included.
+
+    tf_flowers also brings its photos as a folder (``flower_photos.tgz``, notebook 10).
+    """
     sizes = sorted({p.image_size for p in config.PROFILES.values() if p.real_assets})
     assets = [Asset("tfds dataset", name, lambda folder, name=name: fetch_dataset(name, folder))
               for name in datasets]
+    if "tf_flowers" in datasets:
+        assets.append(Asset("photo folder", "tf_flowers photos (flower_photos.tgz)", lambda _: fetch_example_photos()))
     for name in models:
         spec = config.MODELS[name]
         if spec.source == "tfhub":

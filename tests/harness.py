@@ -135,6 +135,10 @@ def fake_get_file(fname: str | None = None, origin: str | None = None, *args: An
     folder = Path(os.environ.get("COURSE_HARNESS_DIR") or "/nonexistent")
     folder.mkdir(parents=True, exist_ok=True)
     fname = fname or Path(origin or "").name
+    if fname.startswith("flower_photos"):  # notebook 10's example photos: a small folder in the same layout
+        from mock_photos import fake_flower_photos
+
+        return fake_flower_photos(folder, fname, **kwargs)
     if fname == "imagenet_class_index.json":
         path = folder / fname
         if not path.exists():

@@ -2,7 +2,8 @@
 
 Nothing is downloaded: the network boundary of each library is replaced (tfds's ``download_and_prepare``
 writes a 4-example prepared dataset, TF Hub's HTTP call returns a tiny SavedModel as a .tar.gz, Keras's
-``get_file`` hands back the harness's randomly initialised weights) and the harness's guard still blocks
+``get_file`` hands back the harness's randomly initialised weights, or tests/mock_photos.py's folder in the
+layout of tf_flowers' photo archive) and the harness's guard still blocks
 every connection. To stay fast it fetches only small models (both TF Hub models, keras MobileNetV2, which
 covers every kind of asset; ``--models`` chooses them) and only the quick profile's image size
 (``test_every_catalogue_asset_is_planned`` checks the full plan without fetching it).
@@ -27,8 +28,9 @@ import tensorflow_hub as hub
 from keras.src.utils import file_utils
 
 import harness
+import mock_photos
 from conftest import save_hub_model
-from helpers import config, models
+from helpers import config, images, models
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "prefetch.py"
@@ -68,11 +70,14 @@ def _fake_download_and_prepare(self, *args, **kwargs) -> None:
 
 
 def _fake_keras_get_file(fname=None, origin=None, *args, cache_subdir="datasets", cache_dir=None, **kwargs) -> str:
-    """harness.fake_get_file, plus a copy where the real get_file caches the file (under KERAS_HOME)."""
-    path = harness.fake_get_file(fname, origin)
+    """harness.fake_get_file, plus a copy where the real get_file caches the file or unpacked folder."""
+    path = harness.fake_get_file(fname, origin, **kwargs)
     cached = Path(cache_dir or os.environ["KERAS_HOME"]) / cache_subdir / (fname or Path(origin).name)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, cached)
+    if Path(path).is_dir():  # get_file(..., extract=True) unpacks an archive: the photo folder
+        shutil.copytree(path, cached, dirs_exist_ok=True)
+    else:
+        shutil.copy(path, cached)
     return path  # the harness's file: its suffix tells Keras which weights format it is
 
 
@@ -136,6 +141,7 @@ def _row(report: str, name: str) -> str:
 def test_every_catalogue_asset_is_planned_with_keras_weights_at_each_real_profile_size():
     planned = [(a.kind, a.name) for a in prefetch.planned_assets(list(config.MODELS), list(config.DATASETS))]
     assert [n for k, n in planned if k == "tfds dataset"] == list(config.DATASETS)
+    assert [k for k, _ in planned].count("photo folder") == 1  # tf_flowers' photos as a folder (notebook 10)
     assert [n for k, n in planned if k == "TF Hub model"] == [
         m.handle for m in config.MODELS.values() if m.source == "tfhub"]
     assert [n for k, n in planned if k == "Keras weights"] == [
@@ -146,7 +152,7 @@ def test_every_catalogue_asset_is_planned_with_keras_weights_at_each_real_profil
 def test_report_lists_every_asset_with_its_size_and_the_total(prefetched):
     folder, codes, (report, _), requested = prefetched
     assert codes[0] == 0, report
-    expected = [*config.DATASETS, *HUB_HANDLES, "MobileNetV2 128 px", "imagenet_class_index.json"]
+    expected = [*config.DATASETS, "tf_flowers photos", *HUB_HANDLES, "MobileNetV2 128 px", "imagenet_class_index.json"]
     for name in expected:
         row = _row(report, name)
         assert row.rstrip().endswith(("kB", "MB")) and "FAILED" not in row, row
@@ -164,6 +170,9 @@ def test_folder_has_the_layout_the_libraries_read(prefetched):
     for name in (KERAS_FILE, "imagenet_class_index.json"):
         assert (folder / "keras" / "models" / name).is_file(), name
     assert (folder / "keras" / "datasets" / "ImageNetLabels.txt").is_file()
+    photos = folder / "keras" / "datasets" / "flower_photos" / "flower_photos"
+    assert sorted(p.name for p in photos.iterdir() if p.is_dir()) == list(mock_photos.CLASSES)
+    assert not (folder / "keras" / "datasets" / "flower_photos_archive").exists(), "the archive is not needed"
     assert not (folder / ".downloads-scratch").exists(), "raw tfds archives must not stay in the folder"
 
 
@@ -209,6 +218,9 @@ def test_with_course_assets_set_the_real_profile_loads_from_the_folder_offline(
     assert flowers.cardinality() == 4
     labels = keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL, cache_dir=str(folder / "keras"))
     assert Path(labels).parent == folder / "keras" / "datasets"
+    monkeypatch.setattr(keras.utils, "get_file", lambda *a, **k: pytest.fail("notebook 10 downloaded its photos"))
+    photos = images.example_folder()
+    assert photos.is_relative_to(folder) and images.load_image_folder(photos, 32)[0].num_classes == 5
     assert network_attempts() == ""
 
 
