@@ -1,27 +1,34 @@
 # Transfer Learning & Fine-Tuning with TensorFlow: every command the README and CONTRIBUTING.md mention.
 #   make lab      set up (first time) and open JupyterLab on notebooks/
-#   make test     set up (first time) and run the whole test suite (unit tests + nbval, offline + mocked real)
+#   make test     set up (first time) and run the whole test suite, as CI runs it (.ci/run)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
 NOTEBOOKS := notebooks
+MOCK_REAL := COURSE_PROFILE=quick COURSE_HARNESS=mock-real COURSE_SMOKE=1
 
-.PHONY: setup lab course prefetch test test-unit test-notebooks test-notebooks-real verify-real assets \
-        benchmarks strip student-notebooks clean
+# The second test environment: Colab's own package set (see CONTRIBUTING.md, "The Colab test environment").
+COLAB_CONSTRAINTS := constraints/colab-2026-08-19.txt
+COLAB_VENV  ?= .venv-colab
+COLAB_BIN   := $(COLAB_VENV)/bin
+COLAB_STAMP := $(COLAB_VENV)/.course-installed
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+.PHONY: setup lab course prefetch test test-main test-unit test-notebooks test-notebooks-real test-colab \
+        test-browser verify-real assets benchmarks strip clean
+
+$(STAMP): requirements.txt requirements-test.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
-	$(BIN)/python -m ipykernel install --user --name tl-course --display-name "Python (transfer-learning course)"
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)  # containers often run as root
 
+# The notebooks ask for the kernel "python3"; this JupyterLab is the .venv's, so its python3 is the course's.
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(NOTEBOOKS)
 
@@ -34,19 +41,41 @@ course: $(STAMP)
 	done
 	$(BIN)/jupyter nbconvert --to html --output-dir build/html build/executed/*.ipynb
 
-# The whole suite, as CI runs it (.ci/run). Each step fails on pytest's exit code 5 (no tests) too.
-test: $(STAMP) test-unit test-notebooks test-notebooks-real
+# The whole suite, as CI runs it (.ci/run): the main environment, Colab's, and JupyterLab in a browser.
+# Each step fails on pytest's exit code 5 (no tests) too.
+test: test-main test-colab test-browser
+
+test-main: $(STAMP) test-unit test-notebooks test-notebooks-real
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q --durations=5 --cov=helpers --cov-report=term
+	$(BIN)/python -m pytest tests -q -n 2 --durations=5 --cov=helpers --cov-report=term
 
 test-notebooks: $(STAMP)
 	COURSE_PROFILE=offline $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
 
 # The real (quick-profile) code path with the network boundary replaced (tests/harness.py): a smoke run.
 test-notebooks-real: $(STAMP)
-	COURSE_PROFILE=quick COURSE_HARNESS=mock-real COURSE_SMOKE=1 \
-	  $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
+	$(MOCK_REAL) $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
+
+# Colab's packages (TF 2.20, Keras 3.13, ipywidgets 7, ...) in their own venv, finished as the setup cell finishes
+# a Colab runtime (scripts/colab_env.py); then the unit tests, and every notebook on the mocked real path with the
+# GPU code path on (mixed precision), as a Colab learner on a GPU runs them.
+$(COLAB_STAMP): requirements.txt requirements-test.txt pyproject.toml $(COLAB_CONSTRAINTS) scripts/colab_env.py
+	rm -rf $(COLAB_VENV)
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_BIN)/python -m pip install --quiet -c $(COLAB_CONSTRAINTS) -r requirements.txt -r requirements-test.txt
+	$(COLAB_BIN)/python -m pip install --quiet --no-deps -e .
+	$(COLAB_BIN)/python scripts/colab_env.py
+	touch $(COLAB_STAMP)
+
+test-colab: $(COLAB_STAMP)
+	$(COLAB_BIN)/python -m pytest tests -q -n 2 --durations=5
+	$(MOCK_REAL) COURSE_HARNESS_GPU=1 $(COLAB_BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
+
+# JupyterLab in Debian's Chromium (apt-get install chromium), driven by playwright: the notebooks with widgets.
+test-browser: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	COURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -q -p no:xdist --durations=0
 
 # On a machine with internet: the notebooks against the real assets (slow; see CONTRIBUTING.md).
 verify-real: $(STAMP)

@@ -149,15 +149,19 @@ class ModelSpec:
     imagenet_top1: float  # published, as a fraction
     standin: Path | None  # the stand-in's folder or weights file (helpers/standins.py), or None
     license: str = "Apache-2.0"
+    kaggle_handle: str | None = None  # where a tfhub.dev handle redirects to since 2023-11 (Kaggle Models)
 
 
 TFHUB_MOBILENET_V2 = "https://tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4"
 TFHUB_MOBILENET_V2_CLASSIFIER = "https://tfhub.dev/google/tf2-preview/mobilenet_v2/classification/4"
+KAGGLE_MOBILENET_V2 = "https://www.kaggle.com/models/google/mobilenet-v2/TensorFlow2/tf2-preview-feature-vector/4"
+"""The seed's handle in its Kaggle form: tfhub.dev handles redirect to Kaggle Models (since 2023-11), and hub.load
+takes either."""
 
 MODELS: dict[str, ModelSpec] = {
     "mobilenet_v2_hub": ModelSpec(
         "mobilenet_v2_hub", "tfhub", TFHUB_MOBILENET_V2, 224, "[0,1]", 2.26, 0.718,
-        standin=standins.MOBILENET_V2_FEATURE_VECTOR),
+        standin=standins.MOBILENET_V2_FEATURE_VECTOR, kaggle_handle=KAGGLE_MOBILENET_V2),
     "mobilenet_v2_hub_classifier": ModelSpec(
         "mobilenet_v2_hub_classifier", "tfhub", TFHUB_MOBILENET_V2_CLASSIFIER, 224, "[0,1]", 3.54, 0.718,
         standin=standins.MOBILENET_V2_CLASSIFIER),
@@ -186,6 +190,42 @@ PROBE_URLS = {
 }
 """A real file on each host: a host "answers" when it serves that file's headers (a proxy or portal that
 accepts connections but not the course's downloads does not)."""
+
+
+def _unknown(kind: str, name: Any, known: list[str], where: str) -> CourseValueError:
+    """The error for a name the catalogue does not have: what it has, and the likely intended one."""
+    import difflib
+
+    guess = next((k for k in known if isinstance(name, str) and k.lower() == name.lower()), None)
+    guess = guess or next(iter(difflib.get_close_matches(str(name), known, n=1)), None)
+    hint = f" Did you mean {guess!r}?" if guess else ""
+    return CourseValueError(f"{where}: there is no {kind} {name!r}.{hint} The catalogue has: {', '.join(known)}.")
+
+
+def model_spec(name: str, where: str = "the catalogue") -> ModelSpec:
+    """The catalogue's :class:`ModelSpec` for ``name``, or a clear error naming the models it has."""
+    if name not in MODELS:
+        raise _unknown("model", name, list(MODELS), where)
+    return MODELS[name]
+
+
+def dataset_spec(name: str, where: str = "the catalogue") -> DatasetSpec:
+    """The catalogue's :class:`DatasetSpec` for ``name``, or a clear error naming the datasets it has."""
+    if name not in DATASETS:
+        raise _unknown("dataset", name, list(DATASETS), where)
+    return DATASETS[name]
+
+
+def as_profile(profile: Profile | str | None, where: str) -> Profile:
+    """``profile`` as a :class:`Profile`: the active one for None, a name looked up in :data:`PROFILES`."""
+    if profile is None:
+        return resolve_profile().profile
+    if isinstance(profile, Profile):
+        return profile
+    if isinstance(profile, str) and profile in PROFILES:
+        return PROFILES[profile]
+    raise CourseValueError(f"{where}: the profile is one of {', '.join(PROFILES)} (or leave it out for the active "
+                           f"one); got {profile!r}.")
 
 
 def hub_cache_dir() -> Path:
@@ -480,7 +520,7 @@ def dataset_splits(name: str, profile: Profile) -> tuple[str, dict[str, str], Pa
     >>> dataset_splits("cats_vs_dogs", PROFILES["offline"])[0]
     'glyphs_binary'
     """
-    spec = DATASETS[name]
+    spec = dataset_spec(name, "dataset_splits")
     if not profile.real_assets:
         return spec.standin, dict(standins.SPLITS), standins.TFDS_DIR
     splits = spec.splits if profile.name == "full" else spec.quick_splits

@@ -14,7 +14,8 @@ from __future__ import annotations
 import warnings
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -22,6 +23,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from helpers import config
+from helpers.errors import AssetUnavailableError, CourseValueError
 
 AUTOTUNE = tf.data.AUTOTUNE
 MEMORY_CACHE_LIMIT = 2 * 1024**3
@@ -29,7 +31,7 @@ MEMORY_CACHE_LIMIT = 2 * 1024**3
 SPLIT_NAMES = ("train", "validation", "test")
 
 
-class DatasetUnavailableError(RuntimeError):
+class DatasetUnavailableError(AssetUnavailableError):
     """The dataset is not on disk and cannot be downloaded now; the message says what to do."""
 
 
@@ -52,12 +54,6 @@ class Splits:
 
 
 # ---------------------------------------------------------------------------------------------- loading
-def _resolve(profile: config.Profile | str | None) -> config.Profile:
-    if profile is None:
-        return config.resolve_profile().profile
-    return config.PROFILES[profile] if isinstance(profile, str) else profile
-
-
 def _count(ds: tf.data.Dataset) -> int:
     n = int(ds.cardinality())
     return n if n >= 0 else int(ds.reduce(0, lambda count, _: count + 1))
@@ -76,9 +72,12 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
     >>> load_dataset("tf_flowers").class_names  # offline: the stand-in's classes
     ['two', 'four', 'five', 'seven', 'nine']
     """
-    if name not in config.DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}. The catalogue has: {', '.join(config.DATASETS)}.")
-    active = _resolve(profile)
+    spec = config.dataset_spec(name, "load_dataset")
+    if isinstance(profile, str) and profile in SPLIT_NAMES:
+        raise CourseValueError(f"load_dataset({name!r}, {profile!r}): the second argument is the profile, not a "
+                               "split. load_dataset returns all three splits: splits.train, splits.validation, "
+                               "splits.test.")
+    active = config.as_profile(profile, "load_dataset")
     tfds_name, split_specs, bundled_dir = config.dataset_splits(name, active)
     data_dir = bundled_dir or config.tfds_data_dir()
 
@@ -96,16 +95,32 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
             ) from None
         if not all(config.hosts_reachable(timeout=2.0).values()):
             raise DatasetUnavailableError(
-                f"{name!r} is not in {data_dir} and the download hosts do not answer (no network?). Either "
-                "prefetch it where there is network (`make prefetch`, or "
-                f"tfds.builder({name!r}).download_and_prepare()) or set COURSE_PROFILE=offline and restart "
-                "the kernel to use the bundled stand-in."
-            ) from None
-        datasets, info = _load(download=True)
+                f"{name!r} is not in {data_dir} and its download hosts do not answer (no network, or a proxy "
+                f"that blocks them). {_GET_IT_OFFLINE}") from None
+        try:
+            datasets, info = _load(download=True)
+        except Exception as error:  # noqa: BLE001 -- tfds's DownloadError, HTTP errors, a full disk...
+            _remove_unprepared(data_dir / tfds_name)
+            raise DatasetUnavailableError(
+                f"Downloading {name!r} failed ({type(error).__name__}: {str(error).splitlines()[0][:200]}); "
+                f"nothing was kept. {_GET_IT_OFFLINE}") from None
     return Splits(*datasets, class_names=list(info.features["label"].names),
                   sizes={s: _count(ds) for s, ds in zip(SPLIT_NAMES, datasets)},
                   # the stand-ins are digits: mirrored, they are no longer digits
-                  mirror_safe=config.DATASETS[name].mirror_safe and bundled_dir is None)
+                  mirror_safe=spec.mirror_safe and bundled_dir is None)
+
+
+_GET_IT_OFFLINE = ("Prefetch it where there is internet (`make prefetch`, then start with COURSE_ASSETS=<that "
+                   "folder>), or run `%env COURSE_PROFILE=offline` and this notebook again to use the bundled "
+                   "stand-in.")
+
+
+def _remove_unprepared(folder: Path) -> None:
+    """Delete what a failed download left of a tfds dataset, so that it does not look cached later."""
+    import shutil
+
+    if folder.is_dir() and not any(folder.glob("*/dataset_info.json")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------------ preprocessing
@@ -138,8 +153,8 @@ def preprocessing_for(model_name: str) -> Callable:
     if model_name in _BY_CONVENTION:
         return _BY_CONVENTION[model_name]
     if model_name not in config.MODELS:
-        raise ValueError(f"Unknown model {model_name!r}. Use one of: {', '.join(config.MODELS)} "
-                         f"or a convention: {', '.join(_BY_CONVENTION)}.")
+        raise CourseValueError(f"preprocessing_for: there is no model or convention {model_name!r}. Use one of: "
+                               f"{', '.join(config.MODELS)}, or a convention: {', '.join(_BY_CONVENTION)}.")
     spec = config.MODELS[model_name]
     if spec.source == "keras" and spec.handle in _KERAS_MODULES:
         return getattr(keras.applications, _KERAS_MODULES[spec.handle]).preprocess_input
@@ -173,6 +188,29 @@ def resize_to_uint8(image: tf.Tensor, size: int) -> tf.Tensor:
     return tf.saturate_cast(tf.round(resize(image, size)), tf.uint8)  # uint8: the cache takes 4x less memory
 
 
+def _positive_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
+
+
+def _check_pipeline_arguments(ds: object, image_size: object, batch_size: object, preprocess: object,
+                              augment: object) -> None:
+    """Refuse, at the call, what would otherwise fail on the first batch in TensorFlow's words."""
+    if not isinstance(ds, tf.data.Dataset):
+        raise CourseValueError(f"make_pipeline takes a tf.data.Dataset of (image, label) examples, such as "
+                               f"splits.train; got a {type(ds).__name__}.")
+    if not _positive_int(image_size):
+        hint = " (that is cfg.image_shape; pass cfg.image_size)" if isinstance(image_size, tuple) else ""
+        raise CourseValueError(f"make_pipeline: image_size is the side of the square images in pixels, a positive "
+                               f"int such as cfg.image_size; got {image_size!r}{hint}.")
+    if not _positive_int(batch_size):
+        raise CourseValueError(f"make_pipeline: batch_size is how many images go in a batch, a positive int such as "
+                               f"cfg.batch_size; got {batch_size!r}.")
+    for name, fn in (("preprocess", preprocess), ("augment", augment)):
+        if fn is not None and not callable(fn):
+            raise CourseValueError(f"make_pipeline: {name} must be a function (or None); got a "
+                                   f"{type(fn).__name__}. Pass the function itself, without calling it.")
+
+
 def make_pipeline(ds: tf.data.Dataset, image_size: int, preprocess: Callable | None = None,
                   batch_size: int = 32, training: bool = False, augment: Callable | None = None,
                   cache: bool | str = True, shuffle_buffer: int = 1000,
@@ -188,6 +226,7 @@ def make_pipeline(ds: tf.data.Dataset, image_size: int, preprocess: Callable | N
     >>> train_ds = make_pipeline(splits.train, 64, keras.applications.mobilenet_v2.preprocess_input,
     ...                          training=True, augment=augmentation_layers(flip=splits.mirror_safe))
     """
+    _check_pipeline_arguments(ds, image_size, batch_size, preprocess, augment)
     ds = ds.map(lambda x, y: (resize_to_uint8(x, image_size), y), num_parallel_calls=AUTOTUNE,
                 deterministic=True)
     if isinstance(cache, str):

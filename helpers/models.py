@@ -15,10 +15,11 @@ import numpy as np
 import tensorflow as tf
 
 from helpers import config
+from helpers.errors import AssetUnavailableError, CourseError, CourseValueError
 from helpers.standins import MOBILENET_V2_ALPHA, is_standin, source_classes, standin_label, vgg16_standin
 
 
-class StandinRefused(RuntimeError):
+class StandinRefused(CourseError, RuntimeError):
     """A real profile was about to load one of the course's stand-in models."""
 
 
@@ -28,12 +29,16 @@ def model_handle(name: str, profile: config.Profile | None = None) -> str:
     >>> model_handle("mobilenet_v2_hub")  # offline
     '.../data/models/mobilenet_v2_standin/feature_vector'
     """
-    profile = profile or config.resolve_profile().profile
-    spec = config.MODELS[name]
+    profile = config.as_profile(profile, "model_handle")
+    spec = config.model_spec(name, "model_handle")
+    if spec.source != "tfhub":
+        raise CourseValueError(f"model_handle({name!r}): {name} is a keras.applications model, not a TF Hub one: "
+                               f"load it with load_base({name!r}). TF Hub models: "
+                               f"{', '.join(n for n, m in config.MODELS.items() if m.source == 'tfhub')}.")
     if profile.real_assets:
         return spec.handle
     if spec.standin is None:
-        raise ValueError(f"{name} has no offline stand-in; only {standin_names()} do.")
+        raise CourseValueError(f"{name} has no offline stand-in; only {', '.join(standin_names())} do.")
     return str(spec.standin)
 
 
@@ -51,16 +56,27 @@ def _guard_standin(path: str | Path, what: str) -> None:
             f"that folder (cache: {config.hub_cache_dir()}), or set COURSE_PROFILE=offline to use stand-ins.")
 
 
+HUB_DOWNLOAD_FAILED = (
+    "Could not download the TF Hub model {handle} ({error}). tfhub.dev now redirects to Kaggle Models ({kaggle}), "
+    "and both sometimes refuse downloads for a while (HTTP 403: tensorflow/hub#922): try again in a few minutes. "
+    "Without a network, prefetch the models where there is one (`make prefetch`, then start with "
+    "COURSE_ASSETS=<that folder>), or run `%env COURSE_PROFILE=offline` and this notebook again to use the stand-in.")
+
+
 def load_hub_module(handle: str) -> Any:
     """``hub.load(handle)`` with the stand-in guard and a clear message when the download fails."""
     import tensorflow_hub as hub
 
+    if "://" not in handle and not Path(handle).exists():
+        raise CourseValueError(f"{handle!r} is neither a TF Hub address (https://tfhub.dev/... or "
+                               "https://www.kaggle.com/models/...) nor a folder on this machine: check the spelling, "
+                               "or use model_handle(name) for a catalogue model.")
     try:
         path = hub.resolve(handle)
-    except OSError as error:  # URLError is an OSError
-        raise ConnectionError(
-            f"Could not fetch the TF Hub model {handle!r} ({error}).\nNo network? Run `make prefetch` on a "
-            "machine with internet first (docs/instructor-guide.md), or set COURSE_PROFILE=offline.") from None
+    except OSError as error:  # URLError and HTTPError are OSErrors
+        kaggle = next((m.kaggle_handle for m in config.MODELS.values() if m.handle == handle and m.kaggle_handle),
+                      "its Kaggle page")
+        raise AssetUnavailableError(HUB_DOWNLOAD_FAILED.format(handle=handle, error=error, kaggle=kaggle)) from None
     _guard_standin(path, f"TF Hub handle {handle!r}")
     return hub.load(path)
 
@@ -84,17 +100,20 @@ class HubLayer(keras.layers.Layer):
     """
 
     def __init__(self, handle: str, trainable: bool = False, bn_inference: bool = True,
-                 signature: str | None = None, output_key: str | None = None, **kwargs: Any) -> None:
+                 signature: str | None = None, output_key: str | None = None, verbose: bool = True,
+                 **kwargs: Any) -> None:
         # float32 even under a mixed-precision policy: the SavedModel's variables are float32.
         kwargs["dtype"] = "float32"
         super().__init__(trainable=True, **kwargs)  # set the real value below (see the last line)
         if signature and trainable:
-            raise ValueError("A signature-based SavedModel can only be used frozen (trainable=False).")
+            raise CourseValueError("A signature-based SavedModel can only be used frozen (trainable=False).")
         self.handle = str(handle)
         self.bn_inference = bn_inference
         self._module = load_hub_module(self.handle)
+        if verbose:
+            print(f"Loaded {_hub_label(self.handle)}")
         if signature and signature not in self._module.signatures:
-            raise ValueError(f"{handle} has no signature {signature!r}; it has {list(self._module.signatures)}.")
+            raise CourseValueError(f"{handle} has no signature {signature!r}; it has {list(self._module.signatures)}.")
         self._fn = self._module.signatures[signature] if signature else self._module
         self._output_key = output_key
         trainable_ids = {id(v) for v in getattr(self._module, "trainable_variables", [])}
@@ -119,8 +138,16 @@ class HubLayer(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         base = super().get_config()
-        base.update(handle=self.handle, bn_inference=self.bn_inference, output_key=self._output_key)
+        base.update(handle=self.handle, bn_inference=self.bn_inference, output_key=self._output_key, verbose=False)
         return base
+
+
+def _hub_label(handle: str) -> str:
+    """What a TF Hub handle is, for a learner: the real model, or a stand-in (and for which real one)."""
+    if is_standin(handle):
+        real = next((m.handle for m in config.MODELS.values() if m.standin and str(m.standin) == str(handle)), None)
+        return f"a STAND-IN TF Hub model from {standin_label(Path(handle))}" + (f", in place of {real}" if real else "")
+    return f"the TF Hub model {handle}"
 
 
 def load_base(name: str, *, weights: str | None = "pretrained", include_top: bool = False,
@@ -128,22 +155,41 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
               profile: config.Profile | None = None, verbose: bool = True) -> keras.Model:
     """A keras.applications base by catalogue name: the real one, or its labelled stand-in offline.
 
-    ``weights="pretrained"`` means ImageNet weights (real profiles) or the stand-in's pre-trained weights
-    (offline); ``weights=None`` gives random initial weights (training from scratch). Prints which ran.
+    ``weights="pretrained"`` (or ``"imagenet"``) means ImageNet weights (real profiles) or the stand-in's
+    pre-trained weights (offline); ``weights=None`` gives random initial weights (training from scratch).
+    Prints which ran.
 
     >>> base_model = load_base("vgg16", input_shape=(64, 64, 3))
     """
-    profile = profile or config.resolve_profile().profile
-    spec = config.MODELS[name]
+    profile = config.as_profile(profile, "load_base")
+    spec = config.model_spec(name, "load_base")
     if spec.source != "keras":
-        raise ValueError(f"{name} is a TF Hub model: use HubLayer(model_handle({name!r})).")
+        raise CourseValueError(f"load_base({name!r}): {name} is a TF Hub model: use HubLayer(model_handle({name!r})).")
+    if weights not in ("pretrained", "imagenet", None):
+        raise CourseValueError(f"load_base: weights is \"pretrained\" (or \"imagenet\") or None (random, to train "
+                               f"from scratch); got {weights!r}.")
     input_shape = input_shape or profile.image_shape
+    if not (isinstance(input_shape, tuple) and len(input_shape) == 3 and input_shape[-1] == 3):
+        raise CourseValueError(f"load_base: input_shape is (height, width, 3), e.g. cfg.image_shape; got "
+                               f"{input_shape!r}.")
     kwargs: dict[str, Any] = dict(include_top=include_top, input_shape=input_shape, pooling=pooling)
     if profile.real_assets:
         kwargs["weights"] = "imagenet" if weights else None
-        model = getattr(keras.applications, spec.handle)(**kwargs)
         what = f"keras.applications.{spec.handle}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+        try:
+            model = getattr(keras.applications, spec.handle)(**kwargs)
+        except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception("URL fetch failure ...")
+            if "URL fetch failure" not in str(error):
+                raise
+            raise AssetUnavailableError(
+                f"Could not download the ImageNet weights of {spec.handle} (no network?). Prefetch them where there "
+                "is internet (`make prefetch`, then start with COURSE_ASSETS=<that folder>), or run "
+                "`%env COURSE_PROFILE=offline` and this notebook again to use the stand-in.") from None
     else:
+        if include_top:
+            raise CourseValueError(
+                f"load_base({name!r}, include_top=True): offline, the stand-in for {spec.handle} has no ImageNet "
+                "classifier to load. Use include_top=False (this course replaces the top with its own head).")
         model, what = _load_standin(name, weights is not None, kwargs)
     if verbose:
         print(f"Loaded {what}: {model.count_params():,} parameters")
@@ -153,7 +199,8 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
 def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[keras.Model, str]:
     spec = config.MODELS[name]
     if spec.standin is None:
-        raise ValueError(f"{name} has no offline stand-in; offline, use one of {standin_names()}.")
+        raise CourseValueError(f"{name} has no offline stand-in; offline, use one of {', '.join(standin_names())} "
+                               "(the other bases need the real profiles: COURSE_PROFILE=quick or full).")
     path = str(spec.standin) if pretrained else None
     label = "pre-trained on glyphs_source" if pretrained else "random weights"
     if name == "vgg16":
@@ -166,10 +213,16 @@ def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[
 
 def classifier_labels(profile: config.Profile | None = None) -> list[str]:
     """Class names of the pre-trained classifier: ImageNet's (real profiles) or the stand-in's source classes."""
-    profile = profile or config.resolve_profile().profile
+    profile = config.as_profile(profile, "classifier_labels")
     if not profile.real_assets:
         return source_classes()
-    path = keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL)
+    try:
+        path = keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL)
+    except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception("URL fetch failure ...")
+        if "URL fetch failure" not in str(error):
+            raise
+        raise AssetUnavailableError("Could not download ImageNet's class names (no network?). `make prefetch` "
+                                    "fetches them, or run `%env COURSE_PROFILE=offline` and this notebook again.") from None
     return Path(path).read_text(encoding="utf8").splitlines()
 
 
@@ -343,7 +396,7 @@ def catalogue_table() -> list[dict[str, Any]]:
     """One row per catalogue base: name, where it comes from, input size, preprocessing, size, accuracy."""
     return [
         {"name": m.name, "source": "TF Hub" if m.source == "tfhub" else "keras.applications",
-         "handle": m.handle, "input": m.input_size, "preprocessing": m.preprocessing,
+         "handle": m.handle, "kaggle handle": m.kaggle_handle or "-", "input": m.input_size, "preprocessing": m.preprocessing,
          "params (M)": m.params_millions, "ImageNet top-1": m.imagenet_top1,
          "offline stand-in": standin_label(m.standin) if m.standin else "-"}
         for m in config.MODELS.values()

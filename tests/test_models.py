@@ -114,7 +114,7 @@ def test_model_handle_follows_the_profile():
     assert models.model_handle("mobilenet_v2_hub", config.PROFILES["full"]) == config.TFHUB_MOBILENET_V2
     offline = models.model_handle("mobilenet_v2_hub", config.PROFILES["offline"])
     assert offline.startswith(str(standins.MODELS_DIR)) and "standin" in offline
-    with pytest.raises(ValueError, match="no offline stand-in"):
+    with pytest.raises(ValueError, match="not a TF Hub one: load it with load_base"):
         models.model_handle("resnet50", config.PROFILES["offline"])
 
 
