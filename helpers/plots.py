@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 """Okabe-Ito palette: distinguishable with the common colour-vision deficiencies."""
@@ -38,15 +39,21 @@ def _finish(fig: Figure, title: str | None, note: str | None, ax: Any = None) ->
         ax.set_title(text)
     elif text is not None:
         fig.suptitle(text)
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     return fig
 
 
-def _grid(n: int, ncols: int, size: float = 2.2) -> tuple[Figure, list[Any]]:
-    """A figure with exactly ``n`` image axes (no empty cells left over), ticks off."""
+def _grid(n: int, ncols: int, size: float = 2.2, title_lines: int = 1) -> tuple[Figure, list[Any]]:
+    """A figure with exactly ``n`` image axes (no empty cells left over), ticks off.
+
+    Each row leaves room for titles of ``title_lines`` lines, so a title never covers the image above it
+    (constrained layout keeps the images square and the titles outside them).
+    """
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.22 * title_lines) * nrows + 0.6),
+                             squeeze=False, layout="constrained")
     flat = list(axes.ravel())
     for ax in flat[n:]:
         fig.delaxes(ax)
@@ -170,6 +177,7 @@ def plot_history(*histories: Any, fine_tune_at: int | None = None,
         if fine_tune_at is not None:
             ax.axvline(fine_tune_at, color="0.35", linestyle=":", linewidth=2, label="fine-tuning starts")
         ax.set_xlabel("epochs completed")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers: no tick at 2.5
         ax.set_ylabel(metric)
         ax.set_title(metric)
         ax.grid(alpha=0.3)
@@ -200,7 +208,7 @@ def show_images(images: Any, labels: Any, class_names: Sequence[str], prediction
     shown = to_uint8(images)[:n]
     true = to_class_indices(labels)[:n]
     pred = None if predictions is None else to_class_indices(predictions)[:n]
-    fig, axes = _grid(len(shown), ncols)
+    fig, axes = _grid(len(shown), ncols, title_lines=1 if pred is None else 2)
     for i, ax in enumerate(axes):
         _draw_image(ax, shown[i], *_label_title(int(true[i]), None if pred is None else int(pred[i]), class_names))
     return _finish(fig, title, note)
@@ -297,7 +305,7 @@ def show_worst_mistakes(images: Any, y_true: Any, logits: Any, class_names: Sequ
         ax.text(0.5, 0.5, "No mistakes in these examples ✓", ha="center", va="center")
     else:
         shown = to_uint8(images)
-        fig, axes = _grid(worst.size, ncols)
+        fig, axes = _grid(worst.size, ncols, title_lines=2)
         for ax, i in zip(axes, worst):
             _draw_image(ax, shown[i], *_label_title(int(true[i]), int(pred[i]), class_names, float(confidence[i])))
     return _finish(fig, title, note)

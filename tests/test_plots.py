@@ -307,3 +307,30 @@ def test_standin_note_follows_the_profile():
     assert plots.standin_note(P()) == "stand-in data"
     P.real_assets = True
     assert plots.standin_note(P()) is None
+
+
+def _extent(artist, fig):
+    return artist.get_window_extent(fig.canvas.get_renderer())
+
+
+def test_two_line_titles_of_a_grid_never_cover_the_images_of_the_row_above():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (8, 16, 16, 3), dtype=np.uint8)
+    logits = rng.normal(size=(8, 2))
+    fig = plots.show_worst_mistakes(images, np.zeros(8, int), np.abs(logits) * [[-1, 1]], ["three", "eight"], n=8,
+                              note="stand-in data")
+    fig.canvas.draw()
+    first_row, second_row = fig.axes[:4], fig.axes[4:8]
+    for above, below in zip(first_row, second_row):
+        image = above.images[0].get_window_extent(fig.canvas.get_renderer())
+        title = _extent(below.title, fig)
+        assert title.y1 <= image.y0 + 0.5, "a second-row title overlaps the image above it"
+    plt.close(fig)
+
+
+def test_learning_curves_tick_whole_epochs_only():
+    fig = plots.plot_history({"loss": [1.0, 0.8, 0.7, 0.6], "accuracy": [0.5, 0.6, 0.7, 0.8]})
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 4]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    plt.close(fig)
