@@ -42,7 +42,10 @@ def split_cpu_if_no_gpu(replicas: int = 2) -> list[str]:
     which ``MirroredStrategy`` treats exactly as it treats GPUs. It must run before TensorFlow's runtime starts
     (before the first tensor, model or dataset); running it again later with the same split is harmless. With
     GPUs nothing is changed: one GPU (e.g. Colab's T4) gives one replica. Prints one line saying which it is.
+    Also quiets TensorFlow's Python INFO lines (in Jupyter TensorFlow logs at INFO, and ``MirroredStrategy``
+    logs a line for every new all-reduce).
     """
+    tf.get_logger().setLevel("WARNING")
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         names = [f"/gpu:{i}" for i in range(len(gpus))]
