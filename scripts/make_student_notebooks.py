@@ -76,17 +76,27 @@ def used_names(code: str) -> set[str]:
 
 
 def stub_lines(question: str, code: str) -> list[str]:
-    """The placeholder lines that replace a solution region."""
+    """The placeholder lines that replace a solution region.
+
+    ``name = ____`` for every name the region assigns at its top level. A region that only changes objects
+    (``base_model.trainable = True``, ``head.compile(...)``) gets a comment instead: a stub that assigned the
+    object's name would replace the learner's object with the placeholder.
+    """
     names: list[str] = []
+    loop_names: set[str] = set()
     for statement in ast.parse(code).body:
         if isinstance(statement, (ast.Assign, ast.AnnAssign)):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
             for target in targets:
-                for node in ast.walk(target):
-                    if isinstance(node, ast.Name) and node.id not in names:
-                        names.append(node.id)
+                elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+                names += [e.id for e in elements if isinstance(e, ast.Name) and e.id not in names]
+        elif isinstance(statement, (ast.For, ast.AsyncFor)):
+            loop_names |= {n.id for n in ast.walk(statement.target) if isinstance(n, ast.Name)}
     lines = [exercises.HINT_POINTER.format(q=question)]
-    return lines + ([f"{name} = ____" for name in names] or ["____"])
+    if names:
+        return lines + [f"{name} = ____" for name in names]
+    changed = sorted(affected_names(code) - loop_names)
+    return lines + [f"# ____  (this step changes {' and '.join(changed) or 'the notebook'} in place)"]
 
 
 def _split_regions(source: str) -> tuple[list[str], dict[str, str]]:

@@ -1,0 +1,125 @@
+"""Every hint's code and every solution of exercises 07-09 runs, in the solution notebook's own state.
+
+:func:`notebook_state` executes a solution notebook in this process, cell by cell, with the offline profile's
+epochs cut down (its data, sizes and learning rates unchanged). Before each answer cell it runs the code of
+every hint of that question, then checks the question (the last hint is a complete answer, so the check must
+pass), then runs the answer cell itself (the solution) and its ``assert qN.check()`` cell. The state at the end
+is what ``tests/test_exercise_wrong_answers.py`` tries its wrong answers in.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import dataclasses
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import config, exercises
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = {e: REPO / "notebooks" / "solutions" / f"{n}.ipynb" for e, n in
+             (("07", "07_exercise_vgg16_classify"), ("08", "08_exercise_vgg16_fine_tune"),
+              ("09", "09_exercise_compare_with_scratch"))}
+REGION_RE = re.compile(r"#\s*BEGIN SOLUTION (q\d+)")
+EPOCHS = {"head_epochs": 3, "fine_tune_epochs": 2}
+"""The cut-down budget the notebooks run with here (sizes and learning rates stay the offline profile's)."""
+
+
+@dataclasses.dataclass
+class NotebookRun:
+    """A solution notebook executed in this process: its final namespace and what each step printed."""
+
+    namespace: dict[str, Any]
+    hint_results: dict[tuple[str, int], exercises.Result]
+    check_results: dict[str, exercises.Result]
+    regions: dict[str, str]
+
+    def question(self, qid: str) -> exercises.Question:
+        return self.namespace[qid]
+
+
+_RUNS: dict[str, NotebookRun] = {}
+
+
+def _cells(path: Path) -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(path.read_text("utf8"))["cells"] if c["cell_type"] == "code"]
+
+
+def _exec(code: str, namespace: dict[str, Any], where: str) -> None:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    exec(compile(TransformerManager().transform_cell(code), where, "exec"), namespace)  # noqa: S102
+
+
+def notebook_state(exercise: str) -> NotebookRun:
+    """The executed solution notebook of ``exercise`` (run once per process; see the module docstring)."""
+    if exercise in _RUNS:
+        return _RUNS[exercise]
+    import matplotlib.pyplot as plt
+
+    path = NOTEBOOKS[exercise]
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    hint_results, check_results = {}, {}
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config, "expect", lambda condition, message: None)  # claims are about the full budget
+        for index, code in enumerate(_cells(path)):
+            region = REGION_RE.search(code)
+            if region:
+                question = namespace[region[1]]
+                for level, hint in enumerate(question.hints, start=1):
+                    if hint.code:
+                        _exec(hint.code, namespace, f"<{exercise} {question.id} hint {level}>")
+                        hint_results[(question.id, level)] = question.check(namespace=namespace)
+            _exec(code, namespace, f"<{exercise} cell {index}>")
+            if code.startswith("# Setup:"):
+                namespace["cfg"] = dataclasses.replace(namespace["cfg"], **EPOCHS)
+            check = re.fullmatch(r"assert (q\d+)\.check\(\)", code.strip())
+            if check:
+                check_results[check[1]] = namespace[check[1]].check(namespace=namespace)
+            plt.close("all")
+    _RUNS[exercise] = NotebookRun(namespace, hint_results, check_results, exercises.solution_regions(path))
+    return _RUNS[exercise]
+
+
+@pytest.fixture(autouse=True)
+def _results_in_a_temporary_folder(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path_factory.getbasetemp() / "exercise-results"))
+
+
+@pytest.mark.parametrize("exercise", list(NOTEBOOKS))
+def test_every_solution_runs_in_its_notebook_and_passes_its_check(exercise):
+    run = notebook_state(exercise)
+    questions = exercises.questions(exercise)
+    assert sorted(run.check_results) == sorted(q.id for q in questions)
+    for qid, result in run.check_results.items():
+        assert result, f"{exercise} {qid}: {result}"
+        assert run.regions[qid] in run.question(qid).solution_text()
+
+
+@pytest.mark.parametrize("exercise", list(NOTEBOOKS))
+def test_every_hint_with_code_runs_there_and_the_last_one_answers_the_question(exercise):
+    run = notebook_state(exercise)
+    for question in exercises.questions(exercise):
+        coded = [level for level, hint in enumerate(question.hints, start=1) if hint.code]
+        for level in coded:
+            assert (question.id, level) in run.hint_results, f"{exercise} {question.id} hint {level} never ran"
+        if coded:
+            last = run.hint_results[(question.id, coded[-1])]
+            assert last, f"{exercise} {question.id}: its last hint's code is not a right answer: {last}"
+
+
+def test_hint_names_exist_in_the_notebook_where_they_are_given():
+    """Names a hint's text shows as code (``name.attr``, ``name(``) exist in the notebook's state."""
+    for exercise in NOTEBOOKS:
+        namespace = notebook_state(exercise).namespace
+        for question in exercises.questions(exercise):
+            for hint in question.hints:
+                for name in re.findall(r"(?<![\w.])([a-z_][a-z0-9_]*)(?=\.[a-z_]|\()", hint.text):
+                    assert name in namespace or hasattr(builtins, name) or name == "layer", \
+                        f"{exercise} {question.id}: hint names {name!r}, which the notebook lacks: {hint.text}"
