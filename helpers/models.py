@@ -234,14 +234,15 @@ def top_k(logits: Any, labels: list[str], k: int = 5) -> list[list[tuple[str, fl
             for row, top in zip(probabilities, best)]
 
 
-def probe_accuracy(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+def probe_accuracy(train: tuple[np.ndarray, np.ndarray], scored: tuple[np.ndarray, np.ndarray],
                    epochs: int = 30, learning_rate: float = 1e-2, seed: int = 0) -> float:
-    """Test accuracy of a logistic-regression head (one ``Dense`` layer) trained on frozen feature vectors.
+    """Accuracy on ``scored`` of a logistic-regression head (one ``Dense`` layer) trained on ``train``.
 
-    A measuring stick for how well features separate the classes; the lesson's own heads are built in the
-    notebooks. ``train`` and ``test`` are ``(features, integer labels)`` pairs, e.g. from ``extract_features``.
+    A measuring stick for how well frozen features separate the classes; the lesson's own heads are built in
+    the notebooks. Both are ``(features, integer labels)`` pairs, e.g. from ``extract_features``; score on a
+    validation split while you compare, on the test split only for a final number.
     """
-    num_classes = int(max(train[1].max(), test[1].max())) + 1
+    num_classes = int(max(train[1].max(), scored[1].max())) + 1
     keras.utils.set_random_seed(seed)
     if num_classes <= 2:
         units, loss = 1, keras.losses.BinaryCrossentropy(from_logits=True)
@@ -252,7 +253,7 @@ def probe_accuracy(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray,
     head = keras.Sequential([keras.Input(train[0].shape[1:]), keras.layers.Dense(units)])
     head.compile(keras.optimizers.Adam(learning_rate), loss, metrics=[metric])
     head.fit(*train, epochs=epochs, batch_size=32, verbose=0)
-    return float(head.evaluate(*test, verbose=0)[1])
+    return float(head.evaluate(*scored, verbose=0)[1])
 
 
 def count_params(model: keras.Model | keras.layers.Layer) -> dict[str, int]:

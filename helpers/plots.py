@@ -269,9 +269,16 @@ def per_class_metrics(y_true: Any, y_pred: Any, class_names: Sequence[str]) -> l
              "count": int(actual[i])} for i, name in enumerate(class_names)]
 
 
-def _fmt(value: Any, digits: int = 3) -> str:
+def _fmt(value: Any, digits: int = 3, column: str = "") -> str:
+    """One table cell: thousands separators for counts, seconds to 0.1 s, other numbers to ``digits``."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
-        return "—" if np.isnan(value) else f"{value:.{digits}f}"
+        if np.isnan(value):
+            return "—"
+        return f"{value:,.1f}" if "second" in column else f"{value:.{digits}f}"
     return str(value)
 
 
@@ -353,7 +360,7 @@ def comparison_table(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping
     """A text table: one row per run, one column per metric any run reported ("—" when missing)."""
     runs = _runs(results)
     columns = list(dict.fromkeys(k for m in runs.values() for k in m))
-    rows = [[name, *[_fmt(m.get(c, float("nan")), digits) for c in columns]] for name, m in runs.items()]
+    rows = [[name, *[_fmt(m.get(c, float("nan")), digits, c) for c in columns]] for name, m in runs.items()]
     return _table(["run", *columns], rows)
 
 

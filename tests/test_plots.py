@@ -334,3 +334,9 @@ def test_learning_curves_tick_whole_epochs_only():
     ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 4]
     assert ticks and all(float(t).is_integer() for t in ticks)
     plt.close(fig)
+
+
+def test_comparison_table_writes_counts_with_separators_and_seconds_to_a_tenth():
+    table = plots.comparison_table({"from scratch": {"test_accuracy": 0.2131, "seconds": 1.757,
+                                                     "params_trained": 1_853_989}}, digits=3)
+    assert table.splitlines()[2].split() == ["from", "scratch", "0.213", "1.8", "1,853,989"]
