@@ -105,9 +105,10 @@ def image_browser(images: Any, labels: Any, class_names: Sequence[str],
 def unfreeze_top(base: keras.Model, n: int) -> None:
     """Make the top ``n`` layers of ``base`` trainable and freeze the others: notebook 06's rule.
 
-    ``base.trainable = True``, then ``layer.trainable = False`` for every layer below the top ``n``; ``n == 0``
-    freezes the whole base. BatchNormalization layers in the top ``n`` train their scale and offset like any
-    layer; calling the base with ``training=False`` keeps their statistics fixed. Recompile before ``fit``.
+    ``base.trainable = True``, then ``layer.trainable = False`` for every layer below the top ``n`` and for every
+    BatchNormalization layer; ``n == 0`` freezes the whole base. On Keras 3 a frozen BatchNormalization layer is
+    what stays in inference mode during ``fit`` (``training=False`` at build time is overridden). Recompile
+    before ``fit``.
 
     >>> unfreeze_top(base_model, 54)   # the same as fine_tune_at = len(base_model.layers) - 54
     """
@@ -117,7 +118,7 @@ def unfreeze_top(base: keras.Model, n: int) -> None:
     first = max(0, len(base.layers) - n)
     for i, layer in enumerate(base.layers):  # each layer explicitly: Keras skips setting an unchanged flag,
         for inner in _all_layers(layer):      # which would leave a nested layer as it was
-            inner.trainable = n > 0 and i >= first
+            inner.trainable = n > 0 and i >= first and not isinstance(inner, keras.layers.BatchNormalization)
 
 
 def _all_layers(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
@@ -141,12 +142,15 @@ def preview_unfreeze_top(model: keras.Model, base: keras.Model, n: int) -> dict[
 
 
 def top_trainable(base: keras.Model) -> int:
-    """How many top layers of ``base`` are trainable now, counted down from the last one."""
+    """How many top layers of ``base`` are unfrozen now, counted down from the last one (BatchNorm aside).
+
+    BatchNormalization layers are frozen by :func:`unfreeze_top`'s rule, so they do not end the count.
+    """
     if not base.trainable:
         return 0
     n = 0
     for layer in reversed(base.layers):
-        if not layer.trainable:
+        if not layer.trainable and not isinstance(layer, keras.layers.BatchNormalization):
             break
         n += 1
     return n
@@ -167,8 +171,8 @@ def unfreeze_slider(model: keras.Model, base: keras.Model) -> widgets.VBox:
     """
     start = top_trainable(base)
     explain = widgets.HTML(
-        f"Preview: unfreeze the top N of the {len(base.layers)} layers of <b>{base.name}</b>. Moving the slider "
-        "changes nothing in the model; the code above sets what trains.")
+        f"Preview: unfreeze the top N of the {len(base.layers)} layers of <b>{base.name}</b>, BatchNorm layers kept "
+        "frozen. Moving the slider changes nothing in the model; the code above sets what trains.")
     slider = widgets.IntSlider(value=start, min=0, max=len(base.layers), description="N",
                                continuous_update=False)
     counts = widgets.HTML(_counts_text(preview_unfreeze_top(model, base, start), base, start))

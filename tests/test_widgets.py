@@ -123,8 +123,8 @@ def test_unfreeze_top_trains_the_top_layers_and_freezes_the_rest_as_notebook_06_
     assert base.trainable
     assert [layer.trainable for layer in base.layers] == [False, False, False, True, True]
     assert counts(model) == (3 + 8, 15 + 12)
-    w.unfreeze_top(base, 99)  # everything, BatchNorm's scale and offset included (its statistics never train)
-    assert counts(model) == (3 + 15 + 6 + 8, 6)
+    w.unfreeze_top(base, 99)  # everything but BatchNorm, which stays frozen (inference mode)
+    assert counts(model) == (3 + 15 + 8, 12) and not base.get_layer("bn").trainable
     w.unfreeze_top(base, 0)
     assert not base.trainable and counts(model) == (3, 35)
     with pytest.raises(ValueError):
@@ -140,7 +140,7 @@ def test_preview_counts_what_unfreezing_would_train_and_leaves_the_model_as_it_w
     w.unfreeze_top(base, 2)
     before, weights = _flags(model), [id(v) for v in model.trainable_weights]
     preview = w.preview_unfreeze_top(model, base, 99)
-    assert (preview["trainable"], preview["frozen"], preview["layers"]) == (3 + 15 + 6 + 8, 6, 3)
+    assert (preview["trainable"], preview["frozen"], preview["layers"]) == (3 + 15 + 8, 12, 2)
     assert _flags(model) == before and [id(v) for v in model.trainable_weights] == weights
 
 
@@ -150,7 +150,7 @@ def test_preview_counts_never_fall_as_n_grows():
     trainable = [p["trainable"] for p in previews]
     layers = [p["layers"] for p in previews]
     assert trainable == sorted(trainable) and layers == sorted(layers)
-    assert trainable[0] == 3 and trainable[-1] == 3 + 15 + 6 + 8
+    assert trainable[0] == 3 and trainable[-1] == 3 + 15 + 8
 
 
 def test_unfreeze_slider_starts_where_the_code_left_the_model_and_only_previews(capsys):
@@ -158,14 +158,14 @@ def test_unfreeze_slider_starts_where_the_code_left_the_model_and_only_previews(
     w.unfreeze_top(base, 3)  # bn, d2, relu: as the notebook's own code would leave it
     box = w.unfreeze_slider(model, base)
     explain, slider, live = box.children
-    assert "changes nothing in the model" in explain.value
-    assert slider.value == 3 and slider.max == 5
-    assert "N = 3: trainable params 17 · frozen params 21" in live.value
+    assert "changes nothing in the model" in explain.value and "BatchNorm layers kept frozen" in explain.value
+    assert slider.value == 3 and slider.max == 5  # relu, d2 and the (frozen) BatchNorm: what the code set
+    assert "N = 3: trainable params 11 · frozen params 27" in live.value
     assert live.value in capsys.readouterr().out  # headless: the counts printed once
     before = _flags(model)
     slider.value = 5
-    assert "N = 5: trainable params 32 · frozen params 6" in live.value
-    assert "with trainable weights: 3/5" in live.value
+    assert "N = 5: trainable params 26 · frozen params 12" in live.value
+    assert "with trainable weights: 2/5" in live.value
     assert _flags(model) == before, "moving the slider must not change what the next fit trains"
 
 
