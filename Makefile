@@ -43,7 +43,11 @@ course: $(STAMP)
 
 # The whole suite, as CI runs it (.ci/run): the main environment, Colab's, and JupyterLab in a browser.
 # Each step fails on pytest's exit code 5 (no tests) too.
-test: test-main test-colab test-browser
+test:
+	@for part in test-main test-colab test-browser; do \
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$part || exit 1; \
+	  echo "=== $$part: $$(( $$(date +%s) - start )) s"; \
+	done
 
 test-main: $(STAMP) test-unit test-notebooks test-notebooks-real
 

@@ -1,6 +1,7 @@
 """Notebook housekeeping: strip outputs, stamp the common opening (Colab badge + setup cell), check both.
 
-    python scripts/nbtools.py strip     # strip outputs (keeps nbval-check-output cells) + stamp the opening
+    python scripts/nbtools.py strip     # strip outputs (keeps nbval-check-output cells), stamp the opening
+                                        # (badge, setup cell, Time line) and the guide's timing table
     python scripts/nbtools.py check     # list notebooks that are not clean (exit 1 if any)
     python scripts/nbtools.py refresh [NOTEBOOK ...]  # execute offline, then strip: refreshes kept outputs
 
@@ -10,6 +11,7 @@ regression baseline. Cell tags are kept; every other piece of cell metadata is s
 """
 from __future__ import annotations
 
+import csv
 import os
 import re
 import sys
@@ -66,6 +68,53 @@ def setup_cell_source() -> str:
         "cfg = setup()  # profile banner, versions, GPU, seeds")
 
 
+TIMINGS = REPO / "docs" / "timings.csv"
+"""The one source of every notebook's run time: the notebooks' **Time:** lines and the instructor guide's table."""
+TIME_RE = re.compile(r"\*\*Time:\*\*.*?(?=\n\s*\n|\Z)", re.DOTALL)
+GUIDE = REPO / "docs" / "instructor-guide.md"
+GUIDE_BEGIN = "<!-- timings: generated from docs/timings.csv by `scripts/nbtools.py strip`; edit the CSV -->"
+GUIDE_END = "<!-- end of timings -->"
+
+
+def timings() -> dict[str, dict[str, str]]:
+    """``{"05": {"offline_s": "40", "quick": "~6 min", ...}}`` from docs/timings.csv."""
+    with TIMINGS.open(encoding="utf8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if None in row or None in row.values():
+            raise ValueError(f"{TIMINGS.name}: row {row.get('notebook')} has the wrong number of fields (a comma in the basis?)")
+    return {row["notebook"]: row for row in rows}
+
+
+def time_line(number: str) -> str:
+    """A notebook's **Time:** line, from :data:`TIMINGS`."""
+    t = timings()[number]
+    return (f"**Time:** offline ~{t['offline_s']} s (measured here on 2 CPU cores, stand-ins) · quick (CPU) "
+            f"{t['quick']} · full (GPU) {t['full']} (estimates: {t['basis']}) · reading and doing "
+            f"~{t['reading_min']} min.")
+
+
+def guide_table() -> str:
+    """The instructor guide's timing table, from :data:`TIMINGS`."""
+    rows = ["| notebook | offline, measured here | quick, CPU (estimate) | full, T4 GPU (estimate) | reading + doing |",
+            "|---|---|---|---|---|"]
+    names = {p.name[:2]: p.stem for p in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
+    for number, t in timings().items():
+        rows.append(f"| {names.get(number, number)} | ~{t['offline_s']} s | {t['quick']} | {t['full']} | "
+                    f"{t['reading_min']} min |")
+    return "\n".join(rows)
+
+
+def stamp_guide(text: str) -> str:
+    """``text`` (the instructor guide) with its timing table regenerated between the markers."""
+    start, end = text.index(GUIDE_BEGIN) + len(GUIDE_BEGIN), text.index(GUIDE_END)
+    return text[:start] + "\n" + guide_table() + "\n" + text[end:]
+
+
+def _number(path: Path) -> str:
+    return path.name[:2]
+
+
 def tags(cell: nbformat.NotebookNode) -> list[str]:
     """The cell's metadata tags (nbval reads ``nbval-check-output`` and friends from there)."""
     return list(cell.get("metadata", {}).get("tags", []))
@@ -87,6 +136,8 @@ def clean(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
         cell.pop("id", None)
         if cell.cell_type == "markdown":
             cell.source = BADGE_RE.sub(colab_badge(path), cell.source)
+            if cell is nb.cells[0] and _number(path) in timings():
+                cell.source = TIME_RE.sub(lambda _: time_line(_number(path)), cell.source, count=1)
         elif cell.cell_type == "code":
             if cell.source.startswith(SETUP_FIRST_LINE):
                 cell.source = setup_cell_source()
@@ -102,6 +153,8 @@ def problems(path: Path) -> list[str]:
     found = []
     if colab_badge(path) not in (nb.cells[0].source if nb.cells else ""):
         found.append("first cell lacks its own Colab badge (run `make strip`)")
+    if _number(path) in timings() and time_line(_number(path)) not in (nb.cells[0].source if nb.cells else ""):
+        found.append("its **Time:** line is not the one docs/timings.csv gives (run `make strip`)")
     setup_cells = [c for c in nb.cells if c.cell_type == "code"][:1]
     if not setup_cells or setup_cells[0].source != setup_cell_source():
         found.append("first code cell is not the standard setup cell (run `make strip`)")
@@ -137,7 +190,8 @@ def main(argv: list[str]) -> int:
         for path in paths:
             nb = nbformat.read(path, as_version=4)
             nbformat.write(clean(nb, path), path)
-        print(f"stripped {len(paths)} notebooks")
+        GUIDE.write_text(stamp_guide(GUIDE.read_text(encoding="utf8")), encoding="utf8")
+        print(f"stripped {len(paths)} notebooks, stamped their Time lines and the guide's table")
         return 0
     bad = {p: problems(p) for p in paths}
     for path, found in bad.items():
