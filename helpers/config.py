@@ -367,6 +367,11 @@ def _auto_profile(gpu: bool) -> tuple[str, str]:
                        "network, or a proxy that blocks them) and the real assets are not cached")
 
 
+def results_dir() -> Path:
+    """Where the course writes what it keeps between notebooks (``COURSE_RESULTS_DIR``, default ``results/``)."""
+    return Path(os.environ.get("COURSE_RESULTS_DIR") or REPO_ROOT / "results")
+
+
 def in_colab() -> bool:
     """True inside Google Colab."""
     return "google.colab" in sys.modules

@@ -443,5 +443,4 @@ def checkpoint_folder(name: str) -> Path:
     ``COURSE_RESULTS_DIR`` moves ``results/`` (as for the exercises). In Colab, use a Google Drive folder
     instead: the runtime's own disk is wiped when it disconnects.
     """
-    results = os.environ.get("COURSE_RESULTS_DIR") or config.REPO_ROOT / "results"
-    return Path(results) / "checkpoints" / name
+    return config.results_dir() / "checkpoints" / name
