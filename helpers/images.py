@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import tarfile
 import warnings
 import zipfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from helpers import config, standins
 from helpers.data import Splits, resize_to_uint8

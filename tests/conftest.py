@@ -1,7 +1,6 @@
 """Fixtures shared by the unit tests."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import keras

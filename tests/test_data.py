@@ -15,7 +15,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from helpers import config, data, standins  # noqa: E402
 
