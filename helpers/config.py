@@ -461,6 +461,7 @@ def setup(seed: int = SEED, quiet: bool = False) -> Profile:
     import tensorflow as tf
 
     _quiet_keras_warnings()
+    tf.get_logger().setLevel("WARNING")  # TensorFlow's Python INFO lines (e.g. MirroredStrategy's); warnings show
     resolution = resolve_profile()
     keras.utils.set_random_seed(seed)
     if os.environ.get("COURSE_DETERMINISTIC") == "1":  # tests only: some GPU ops refuse determinism

@@ -232,12 +232,13 @@ def make_pipeline(ds: tf.data.Dataset, image_size: int, preprocess: Callable | N
     if isinstance(cache, str):
         ds = ds.cache(cache)
     elif cache:
-        n = int(ds.cardinality())
-        if n * image_size * image_size * 3 <= MEMORY_CACHE_LIMIT:
+        n = int(ds.cardinality())  # negative: unknown (a TFRecord stream) or infinite
+        if 0 <= n and n * image_size * image_size * 3 <= MEMORY_CACHE_LIMIT:
             ds = ds.cache()
         else:
-            warnings.warn(f"{n} images of {image_size} px do not fit the in-memory cache limit; not caching. "
-                          "Pass cache='some/file' to cache on disk.", stacklevel=2)
+            size = f"{n} images of {image_size} px do not fit" if n >= 0 else "a dataset of unknown size may not fit"
+            warnings.warn(f"make_pipeline: {size} in the in-memory cache ({MEMORY_CACHE_LIMIT / 1024**3:.0f} GB); "
+                          "not caching. Pass cache='some/file' to cache on disk.", stacklevel=2)
     if training:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)

@@ -217,6 +217,14 @@ def test_pipeline_does_not_cache_what_does_not_fit_in_memory(monkeypatch):
     assert _labels(ds) == [0, 1, 2, 3]
 
 
+def test_pipeline_does_not_cache_a_stream_of_unknown_size_in_memory():
+    stream = _examples(4).filter(lambda image, label: True)  # cardinality unknown, like a TFRecord stream
+    assert int(stream.cardinality()) < 0
+    with pytest.warns(UserWarning, match="unknown size may not fit"):
+        ds = data.make_pipeline(stream, 16)
+    assert _labels(ds) == [0, 1, 2, 3]
+
+
 # ---------------------------------------------------------------------------------------- cached features
 def _tiny_base(seed: int = 0) -> keras.Model:
     """A small conv base with BatchNorm whose stored statistics differ from batch statistics."""
