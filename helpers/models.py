@@ -372,6 +372,9 @@ def training_callbacks(folder: str | Path | None = None, patience: int = 3,
 
     With ``folder`` (e.g. a Google Drive folder in Colab), ``BackupAndRestore`` saves after every epoch: run
     the same ``fit`` again after a restart and it resumes at the next epoch; ``best.keras`` keeps the best.
+    After a resumed fit the model remembers the restored epoch: a later fit on the same model starts from it,
+    so `fit(epochs=n)` with n no greater than that epoch trains nothing (Keras 3.13-3.15). Give a later fit
+    epochs beyond it, or build the model again.
     """
     callbacks: list[keras.callbacks.Callback] = [
         keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True)]

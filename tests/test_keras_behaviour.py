@@ -297,3 +297,25 @@ def test_tf_use_legacy_keras_is_read_when_tf_keras_is_first_used():
 
     assert tf_keras_module("pass").startswith("tf_keras."), "set before tf.keras was used: Keras 2"
     assert tf_keras_module("tf.keras.layers").startswith("keras."), "set after: still Keras 3"
+
+
+def test_after_a_resumed_fit_a_later_fit_on_the_same_model_starts_at_the_restored_epoch(tmp_path):
+    """BackupAndRestore leaves the restored epoch on the model: a short later fit trains nothing.
+
+    Backs:
+      helpers/models.py: "After a resumed fit the model remembers the restored epoch: a later fit on the same model starts from it, so `fit(epochs=n)` with n no greater than that epoch trains nothing (Keras 3.13-3.15)."
+    """
+    _, model = _base_and_model()
+    _compile(model)
+    x, y = _data()
+
+    class Disconnect(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path)), Disconnect()])
+    resumed = model.fit(x, y, epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path))])
+    assert resumed.epoch == [2, 3], "it resumed at the next epoch"
+    assert model.fit(x, y, epochs=2, verbose=0).epoch == [], "a later fit of 2 epochs trains nothing"
