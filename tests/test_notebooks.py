@@ -50,3 +50,27 @@ def test_a_stray_output_is_reported(tmp_path):
         assert any("keeps outputs" in p for p in nbtools.problems(copy))
     finally:
         copy.unlink()
+
+
+def test_the_instructor_guide_shows_the_run_times_of_docs_timings_csv():
+    guide = nbtools.GUIDE.read_text(encoding="utf8")
+    assert nbtools.stamp_guide(guide) == guide, "run `make strip` after editing docs/timings.csv"
+    assert nbtools.guide_table() in guide
+
+
+def test_every_numbered_notebook_has_a_row_in_the_timings_table():
+    numbers = {p.name[:2] for p in NOTEBOOKS}
+    assert numbers == set(nbtools.timings()), "one row per notebook number in docs/timings.csv"
+
+
+def test_a_stale_time_line_is_reported(tmp_path):
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace(nbtools.time_line(NOTEBOOKS[0].name[:2]), "**Time:** a while.")
+    copy = nbtools.REPO / "notebooks" / f"{NOTEBOOKS[0].name[:2]}_tmp_copy.ipynb"
+    try:
+        nbformat.write(nb, copy)
+        assert any("Time:" in p for p in nbtools.problems(copy))
+    finally:
+        copy.unlink()

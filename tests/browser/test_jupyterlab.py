@@ -103,32 +103,44 @@ def browser():
         chromium.close()
 
 
-ALL_DONE = """() => {
-  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
-  return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
-}"""
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+"""The notebook on screen (JupyterLab keeps other tabs in the page, hidden)."""
+PROMPTS = f"[...document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent)"
+STARTED = f"() => {PROMPTS}.some(t => /\\[(\\*|\\d+)\\]/.test(t))"
+ALL_DONE = f"""() => {{
+  const prompts = {PROMPTS};
+  const done = prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
+  const failed = document.querySelector("{PANEL} [data-mime-type='application/vnd.jupyter.stderr']") !== null;
+  return done || (failed && !prompts.some(t => t.includes('*')));
+}}"""
 
 
 def run_all(browser, lab, notebook: str):
-    """Open ``notebook`` in JupyterLab, Run All, wait until every code cell has run; return the page."""
+    """Open ``notebook`` in JupyterLab, Run All, wait until every code cell has run (or one failed)."""
     url, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/tree/{notebook}?token={token}")
-    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
+    page.goto(f"{url}/lab/tree/{notebook}?token={token}&reset")  # reset: no tabs restored from a previous test
+    page.wait_for_selector(f"{PANEL} .jp-CodeCell", timeout=60_000)
     page.wait_for_timeout(1500)
     dialog = page.locator(".jp-Dialog")
     if dialog.count():  # JupyterLab asks only when the notebook's kernel (python3) is not the obvious choice
         pytest.fail(f"JupyterLab asked for a kernel: {dialog.inner_text()[:300]!r}; the notebooks ask for python3, "
                     "which must be this environment's own kernel")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).wait_for(timeout=120_000)
+    for _ in range(5):  # a Run All sent while the kernel is still connecting is dropped: send it again
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+        try:
+            page.wait_for_function(STARTED, timeout=20_000, polling=500)
+            break
+        except Exception:  # noqa: BLE001
+            continue
     try:
         page.wait_for_function(ALL_DONE, timeout=RUN_TIMEOUT_S * 1000, polling=1000)
     except Exception:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{Path(notebook).stem}_timeout.png"), full_page=True)
-        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
         raise AssertionError(f"{notebook} did not finish in {RUN_TIMEOUT_S} s; prompts: {prompts}") from None
     page.wait_for_timeout(2000)  # the last widget views render after the kernel is idle
     return page
@@ -139,7 +151,7 @@ def screenshot_outputs(page, notebook: str) -> None:
     folder = SCREENSHOTS / notebook
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    cells = page.locator(".jp-Notebook .jp-Cell")
+    cells = page.locator(f"{PANEL} .jp-Cell")
     for i in range(cells.count()):
         cell = cells.nth(i)
         if cell.locator(".jp-OutputArea-output").count():
@@ -150,7 +162,7 @@ def screenshot_outputs(page, notebook: str) -> None:
 def check_clean(page, notebook: str) -> None:
     """No error or stderr output, every widget rendered; screenshots in build/screenshots/."""
     screenshot_outputs(page, notebook)
-    stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    stderr = page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert stderr.count() == 0, f"{notebook}: stderr or error output:\n" + "\n".join(
         stderr.nth(i).text_content() or "" for i in range(stderr.count()))[:3000]
     for text in ("Loading widget", "Error displaying widget", "Error rendering", "Model not found"):
@@ -193,4 +205,16 @@ def test_notebook_06_runs_clean_its_slider_previews_and_its_upload_box_classifie
     page.get_by_text(re.compile(r"photo\.png: prediction")).wait_for(timeout=30_000)
     assert page.locator(".widget-image img, img.widget-image").count() >= 1, "the photo is shown"
     page.screenshot(path=str(SCREENSHOTS / "06_after_upload.png"), full_page=True)
+    page.close()
+
+
+def test_notebook_10_runs_clean_and_its_upload_box_classifies_a_photo(browser, lab, tmp_path):
+    page = run_all(browser, lab, "10_your_own_images.ipynb")
+    check_clean(page, "10")
+    from PIL import Image
+
+    photo = tmp_path / "my photo.jpg"
+    Image.new("RGB", (120, 80), (30, 160, 90)).save(photo)
+    page.locator("input[type='file']").last.set_input_files(str(photo))
+    page.get_by_text(re.compile(r"my photo\.jpg: prediction")).wait_for(timeout=30_000)
     page.close()
