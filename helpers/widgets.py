@@ -227,8 +227,8 @@ def upload_classifier(predict_fn: Callable[[np.ndarray], str]) -> widgets.VBox:
 
     >>> upload_classifier(lambda img: class_names[int(model.predict(resize(img)[None])[0].argmax())])
     """
-    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Photo",
-                                layout=widgets.Layout(width="auto"))
+    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Choose a photo",
+                                layout=widgets.Layout(width="200px"))
     picture = widgets.Image(format="png", layout=widgets.Layout(width="256px", display="none"))
     answer = widgets.HTML("Upload a JPEG or PNG photo to classify it.")
 

@@ -118,7 +118,7 @@ ALL_DONE = f"""() => {{
 def run_all(browser, lab, notebook: str):
     """Open ``notebook`` in JupyterLab, Run All, wait until every code cell has run (or one failed)."""
     url, token = lab
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
     page.goto(f"{url}/lab/tree/{notebook}?token={token}&reset")  # reset: no tabs restored from a previous test
     page.wait_for_selector(f"{PANEL} .jp-CodeCell", timeout=60_000)
     page.wait_for_timeout(1500)
@@ -169,6 +169,13 @@ def check_clean(page, notebook: str) -> None:
         assert page.get_by_text(text).count() == 0, f"{notebook}: a widget shows {text!r}"
 
 
+def upload(page, path: Path) -> None:
+    """Choose ``path`` in the notebook's upload box, as a learner does (click the button, pick the file)."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(f"{PANEL} .widget-upload").last.click()
+    chooser.value.set_files(str(path))
+
+
 def slider_key(page, slider, key: str = "ArrowRight") -> None:
     """Move an ipywidgets slider one step with the keyboard, as a learner would."""
     handle = slider.locator(".noUi-handle, .ui-slider-handle").first
@@ -201,7 +208,7 @@ def test_notebook_06_runs_clean_its_slider_previews_and_its_upload_box_classifie
 
     photo = tmp_path / "photo.png"
     Image.new("RGB", (90, 60), (200, 120, 40)).save(photo)
-    page.locator("input[type='file']").set_input_files(str(photo))
+    upload(page, photo)
     page.get_by_text(re.compile(r"photo\.png: prediction")).wait_for(timeout=30_000)
     assert page.locator(".widget-image img, img.widget-image").count() >= 1, "the photo is shown"
     page.screenshot(path=str(SCREENSHOTS / "06_after_upload.png"), full_page=True)
@@ -215,6 +222,6 @@ def test_notebook_10_runs_clean_and_its_upload_box_classifies_a_photo(browser, l
 
     photo = tmp_path / "my photo.jpg"
     Image.new("RGB", (120, 80), (30, 160, 90)).save(photo)
-    page.locator("input[type='file']").last.set_input_files(str(photo))
+    upload(page, photo)
     page.get_by_text(re.compile(r"my photo\.jpg: prediction")).wait_for(timeout=30_000)
     page.close()
