@@ -105,7 +105,7 @@ class RecompileLowRate(Question):
         if problem:
             return problem
         if not getattr(model, "compiled", False):
-            for name in ("head", "base_model"):
+            for name in ("base_model", "head"):
                 other = ctx.get(name)
                 optimizer = getattr(other, "optimizer", None)
                 if optimizer is not None and int(optimizer.iterations) == 0:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-import sys
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from helpers.errors import CourseValueError
 
 KEEP = 48
 """How many fit and evaluate calls are remembered (each keeps a reference to the data it was given)."""
@@ -142,11 +143,9 @@ def _metric_values(model: Any, returned: Any) -> dict[str, float]:
     return values
 
 
-class ExerciseMistake(ValueError):
-    """A fit or evaluate got data the model cannot take; the message says so in the course's words.
-
-    In a notebook it shows as that message alone, without a traceback (see :func:`show_without_traceback`).
-    """
+class ExerciseMistake(CourseValueError):
+    """A fit or evaluate got data the model cannot take; the message says so in the course's words (and a notebook
+    shows it without a traceback, like every :class:`helpers.errors.CourseError`)."""
 
 
 def _example_shape(data: Any) -> tuple | None:
@@ -177,26 +176,6 @@ def _wrong_input(model: Any, arguments: dict[str, Any], error: Exception) -> str
         return (f"{model.name} takes inputs of shape {wanted}, but {argument}= gives {what} of shape {given}."
                 f"{advice} (Keras said: {detail})")
     return None
-
-
-def show_without_traceback() -> None:
-    """In IPython, show an :class:`ExerciseMistake` as its message only (other custom handlers are kept)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with Jupyter
-        return
-    shell = get_ipython()
-    if shell is None or ExerciseMistake in tuple(shell.custom_exceptions):
-        return
-    previous, types = shell.CustomTB, tuple(shell.custom_exceptions)
-
-    def handler(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> Any:
-        if issubclass(etype, ExerciseMistake):
-            print(value, file=sys.stderr)
-            return None
-        return previous(etype, value, tb, tb_offset)
-
-    shell.set_custom_exc((*types, ExerciseMistake), handler)
 
 
 def _recorded(original: Any, kind: str) -> Any:
@@ -236,7 +215,6 @@ def install() -> None:
         current = getattr(keras.Model, kind)
         original = getattr(current, "_course_original", current)
         setattr(keras.Model, kind, _recorded(original, kind))
-    show_without_traceback()
 
 
 def fit_of(history: Any) -> FitRecord | None:

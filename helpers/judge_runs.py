@@ -193,12 +193,15 @@ def _number(value: Any, name: str) -> tuple[str | None, float]:
     return None, number
 
 
-def _from_a_history(number: float) -> str | None:
-    for record in reversed(exercise_log.FITS):
-        logs = getattr(record.history, "history", {}) or {}
+def _from_a_history(number: float, histories: list[Any], value: Any = None) -> str | None:
+    """A sentence when ``number`` is one of the values fit logged in ``histories`` (History objects); given
+    ``value``, only when it is that very object (a test score can equal a validation one: 174/200 = 522/600)."""
+    for history in histories:
+        logs = getattr(history, "history", None) or {}
         for key, words in (("val_accuracy", "a validation accuracy"), ("accuracy", "a training accuracy"),
                            ("loss", "a training loss"), ("val_loss", "a validation loss")):
-            if any(np.isclose(v, number, rtol=1e-6, atol=1e-7) for v in logs.get(key, [])):
+            if any(v is value if value is not None else np.isclose(v, number, rtol=1e-6, atol=1e-7)
+                   for v in logs.get(key, [])):
                 return (f"this is {words} that fit recorded in its history (history.history[{key!r}]), not an "
                         "evaluation on the test split: evaluate the trained model on the test split.")
     return None
@@ -212,35 +215,40 @@ def judge_accuracy(value: Any, name: str, ctx: Context, model_name: str, evaluat
         return problem
     expected = ctx.get(model_name)
     matches = exercise_log.evaluations_giving(number) if math.isfinite(number) else []
-    accuracies = [(r, m) for r, m in matches if "acc" in m]
-    if not accuracies:
-        if matches:
-            return (f"`{name}` is the {matches[0][1]} that evaluate returned, not the accuracy: evaluate gives "
-                    f"[loss, accuracy] in that order, so `test_loss, {name} = {evaluate_how}`.")
-        if math.isnan(number) or not 0.0 <= number <= 1.0:
-            return (f"`{name}` is {number:g}, not an accuracy between 0 and 1 (a percentage?): take the accuracy "
-                    "evaluate returns, as it returns it.")
-        return _from_a_history(number) or (
-            f"`{name}` = {number:.4g} is not an accuracy any evaluate call in this notebook returned: "
-            f"`test_loss, {name} = {evaluate_how}` (keep the number as evaluate returns it).")
+    accuracies = [r for r, m in matches if "acc" in m]
 
-    def fits(record: Any) -> bool:
-        return ((expected is None or record.model() is expected) and (after is None or record.order > after.order)
-                and "test" in splits_of(record.x, record.y, ctx))
+    def of_model(record: Any) -> bool:
+        return expected is None or record.model() is expected
 
-    good = next((r for r, _ in accuracies if fits(r)), None)
-    if good is None:
-        record = accuracies[0][0]
-        if expected is not None and record.model() is not expected:
-            return (f"`{name}` is the accuracy of {ctx.name_of(record.model())}, not of `{model_name}`: "
-                    f"`test_loss, {name} = {evaluate_how}`.")
-        used = splits_of(record.x, record.y, ctx)
-        if "test" not in used:
+    def later(record: Any) -> bool:
+        return after is None or record.order > after.order
+
+    if not any(of_model(r) and later(r) and "test" in splits_of(r.x, r.y, ctx) for r in accuracies):
+        own = [r for r in accuracies if of_model(r)]
+        if any("test" in splits_of(r.x, r.y, ctx) for r in own):  # a test evaluation, before the last fit
+            return _from_a_history(number, [after.history] if after is not None else [], value) or (
+                f"`{name}` was measured before the training you just did: evaluate `{model_name}` again, "
+                f"`test_loss, {name} = {evaluate_how}`.")
+        for record in own:
+            used = splits_of(record.x, record.y, ctx)
             where = " and ".join(WORDS[s] for s in sorted(used)) or describe(record.x, record.y, ctx)
             return (f"`{name}` was measured on {where}: report the accuracy on the test split, "
                     f"`{evaluate_how}`.")
-        return (f"`{name}` was measured before the training you just did: evaluate `{model_name}` again, "
-                f"`test_loss, {name} = {evaluate_how}`.")
+        mentioned = _from_a_history(number, [v for v in ctx.namespace.values() if type(v).__name__ == "History"])
+        if mentioned:
+            return mentioned
+        if accuracies:
+            return (f"`{name}` is the accuracy of {ctx.name_of(accuracies[0].model())}, not of `{model_name}`: "
+                    f"`test_loss, {name} = {evaluate_how}`.")
+        if matches:
+            return (f"`{name}` is the {matches[0][1]} that evaluate returned, not the accuracy: evaluate "
+                    f"gives [loss, accuracy] in that order, so `test_loss, {name} = {evaluate_how}`.")
+        if math.isnan(number) or not 0.0 <= number <= 1.0:
+            return (f"`{name}` is {number:g}, not an accuracy between 0 and 1 (a percentage?): take the "
+                    "accuracy evaluate returns, as it returns it.")
+        return _from_a_history(number, [r.history for r in reversed(exercise_log.FITS)]) or (
+            f"`{name}` = {number:.4g} is not an accuracy any evaluate call in this notebook returned: "
+            f"`test_loss, {name} = {evaluate_how}` (keep the number as evaluate returns it).")
     k = ctx.num_classes
     if judge_level and not ctx.smoke and number < 1.0 / k + 0.1:
         return (f"{number:.0%} is barely better than guessing ({1 / k:.0%} with {k} classes): check the "

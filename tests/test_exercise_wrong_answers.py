@@ -4,8 +4,8 @@ a sentence that names the mistake (never a traceback).
 One line per wrong answer: exercise, question, what the learner wrote, and words the answer must get back. The
 code runs in a copy of the executed solution notebook's namespace (``test_exercise_snippets.notebook_state``);
 for questions whose answer is a name, that name starts as ``____``, as in a student copy. When the code itself
-raises (Keras refusing the data), the words must be in that error, which must be the course's
-``ExerciseMistake``, shown without a traceback. Objects the code changed in place are put back by running the
+raises (Keras refusing the data), the words must be in that error, which must be one of the course's
+``CourseError`` (shown without a traceback). Objects the code changed in place are put back by running the
 solution regions listed last (or, for in-place questions, the question's own region).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from helpers import exercises
-from helpers.exercise_log import ExerciseMistake
+from helpers.errors import CourseError
 from test_exercise_snippets import notebook_state
 
 LOAD = 'load_base("vgg16", weights="pretrained", include_top=False, input_shape=cfg.image_shape)'
@@ -39,7 +39,7 @@ FIT09 = "history_scratch = scratch_model.fit(scratch_train_ds, validation_data=v
 EVAL09 = "scratch_loss, scratch_accuracy = scratch_model.evaluate(test_ds, verbose=0)\n"
 SCRATCH = ("scratch_model = keras.Sequential([keras.Input(cfg.image_shape), {base}, "
            "keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(splits.num_classes, dtype='float32')])\n"
-           f"scratch_model.compile(keras.optimizers.Adam(1e-3), {{loss}}, metrics=['accuracy'])\n")
+           "scratch_model.compile(keras.optimizers.Adam(1e-3), {loss}, metrics=['accuracy'])\n")
 NEW_BASE = 'load_base("vgg16", weights=None, include_top=False, input_shape=cfg.image_shape)'
 
 
@@ -143,7 +143,7 @@ WRONG = [
     ("07", "q5", FIT07 + f"test_loss, test_accuracy = head.evaluate({VAL_F}, verbose=0)", "validation split"),
     ("07", "q5", FIT07 + f"test_accuracy, test_loss = head.evaluate({TEST_F}, verbose=0)", "is the loss"),
     ("07", "q5", FIT07 + "test_accuracy = True", "a bool"),
-    ("07", "q5", FIT07 + "test_accuracy = history.history['val_accuracy'][-1]", "validation accuracy that fit"),
+    ("07", "q5", FIT07 + "test_accuracy = history.history['val_accuracy'][-1]", "validation"),
     ("07", "q5", FIT07 + "test_accuracy = history.history['accuracy'][-1]", "training accuracy"),
     ("07", "q5", FIT07 + f"test_accuracy = head.evaluate({TEST_F}, verbose=0)", "unpack it"),
     ("07", "q5", FIT07 + f"test_accuracy = head.evaluate({TEST_F}, verbose=0, return_dict=True)", "a dict"),
@@ -224,7 +224,7 @@ WRONG = [
     ("08", "q4", "fine_tune_accuracy, fine_tune_loss = model.evaluate(test_ds, verbose=0)", "is the loss"),
     ("08", "q4", "fine_tune_accuracy = frozen_accuracy", "accuracy of `head`"),
     ("08", "q4", "fine_tune_accuracy = True", "a bool"),
-    ("08", "q4", "fine_tune_accuracy = history_fine.history['val_accuracy'][-1]", "validation accuracy that fit"),
+    ("08", "q4", "fine_tune_accuracy = history_fine.history['val_accuracy'][-1]", "validation"),
     ("08", "q4", "fine_tune_accuracy = model.evaluate(test_ds, verbose=0)", "unpack it"),
     ("08", "q4", "fine_tune_loss, fine_tune_accuracy = model.evaluate(test_ds, verbose=0)\n" + FIT08,
      "before the training"),
@@ -271,7 +271,7 @@ WRONG = [
      "plan.grid_images), cfg.image_size, preprocess, batch_size=cfg.batch_size, training=True)") + EVAL09,
      "whole training split"),
     ("09", "q2", RESTART09 + FIT09 + "scratch_accuracy = history_scratch.history['val_accuracy'][-1]",
-     "validation accuracy that fit"),
+     "validation"),
     # -------------------------------------------------------------------------------- 09 q3: the curve
     ("09", "q3", "curve_answer = 'both'", "not one of the options"),
     ("09", "q3", "curve_answer = 'a'", "not a:"),
@@ -334,7 +334,7 @@ def test_wrong_answer_is_refused_with_a_sentence_naming_the_mistake(exercise, qu
     result, error = _try(exercise, question_id, code, restore)
     assert result.status != "correct", f"accepted: {code!r}"
     if error is not None:
-        assert isinstance(error, ExerciseMistake), f"raw {type(error).__name__} from {code!r}: {error}"
+        assert isinstance(error, CourseError), f"raw {type(error).__name__} from {code!r}: {error}"
         assert words in str(error), str(error)
         return
     assert "raised" not in result.message or words == "raised", result.message

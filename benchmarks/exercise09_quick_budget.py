@@ -1,0 +1,180 @@
+"""How long exercise 09 takes in the quick profile on this machine: its training calls, on synthetic images.
+
+    python benchmarks/exercise09_quick_budget.py            # prints one JSON line (~10 min on 2 idle cores)
+    python benchmarks/exercise09_quick_budget.py --rerun    # also 09's re-run of 07 and 08 (no saved results)
+    python benchmarks/exercise09_quick_budget.py --output benchmarks/results/exercise09_quick_budget.json
+
+The quick profile's sizes (``helpers.config.PROFILES["quick"]``: 128 px, batch 32, 3 + 2 epochs) and tf_flowers'
+quick split counts (train[:30%], train[80%:85%], train[90%:] of 3,670 images), random uint8 images instead of
+flowers, VGG16 with random weights in place of the ImageNet ones (same architecture, same cost). Every call 09's
+solution makes is made here, in its order, through the same helpers: feature extraction (the from-scratch
+images and the validation split), the head trained at each size of the data-efficiency curve, the from-scratch model built and compiled, the learning-rate grid
+(``SCRATCH_LEARNING_RATES``, ``scratch_plan``), the final from-scratch run with validation, the test and
+training-accuracy evaluations, the curve's remaining from-scratch run. Kernel start and imports (~10 s) and
+plotting are not included. The JSON says the seconds of each step, the total, and the load average around the
+run (other processes on the machine slow it down).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from helpers.config import DATASETS, PROFILES, SCRATCH_LEARNING_RATES  # noqa: E402
+from helpers.data import extract_features, features_dataset, make_pipeline  # noqa: E402
+from helpers.exercise09 import scratch_plan  # noqa: E402
+from helpers.models import restart_training  # noqa: E402
+
+QUICK = PROFILES["quick"]
+
+
+def split_counts(total: int = DATASETS["tf_flowers"].train_size) -> dict[str, int]:
+    """Examples in tf_flowers' quick splits: train[:30%], train[80%:85%], train[90%:] (tfds rounds the bounds)."""
+    def at(percent: int) -> int:
+        return round(total * percent / 100)
+
+    return {"train": at(30), "validation": at(85) - at(80), "test": total - at(90)}
+
+
+def synthetic_split(n: int, seed: int) -> tf.data.Dataset:
+    """``n`` random uint8 images of quick's size with labels 0-4, as ``(image, label)`` examples."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(n, QUICK.image_size, QUICK.image_size, 3), dtype=np.uint8)
+    return tf.data.Dataset.from_tensor_slices((images, rng.integers(0, 5, n)))
+
+
+def compile_like_the_notebook(model: keras.Model, learning_rate: float) -> None:
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+
+
+def new_head(feature_shape: tuple[int, ...]) -> keras.Sequential:
+    return keras.Sequential([keras.Input(feature_shape), keras.layers.GlobalAveragePooling2D(),
+                             keras.layers.Dense(128, activation="relu"), keras.layers.Dropout(0.2),
+                             keras.layers.Dense(5, dtype="float32")], name="head")
+
+
+def measure(rerun: bool) -> dict:
+    cfg = QUICK
+    keras.utils.set_random_seed(0)
+    counts = split_counts()
+    splits = {name: synthetic_split(n, seed) for seed, (name, n) in enumerate(counts.items())}
+    preprocess = keras.applications.vgg16.preprocess_input
+    budget = cfg.head_epochs + cfg.fine_tune_epochs
+    plan = scratch_plan(cfg, counts["train"])
+    steps: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        steps[name] = round(now - clock[0], 1)
+        clock[0] = now
+        print(f"{name}: {steps[name]} s", file=sys.stderr, flush=True)
+
+    def pipeline(ds: tf.data.Dataset, training: bool = False) -> tf.data.Dataset:
+        return make_pipeline(ds, cfg.image_size, preprocess, batch_size=cfg.batch_size, training=training)
+
+    train_ds, val_ds, test_ds = pipeline(splits["train"], True), pipeline(splits["validation"]), pipeline(splits["test"])
+    scratch_train_ds = pipeline(splits["train"].take(plan.images), True)
+
+    base = keras.applications.VGG16(weights=None, include_top=False, input_shape=cfg.image_shape)
+    base.trainable = False
+    train_f, train_l = extract_features(base, pipeline(splits["train"].take(plan.images)))
+    val_f, val_l = extract_features(base, val_ds)
+    lap("features")
+    head = new_head(base.output_shape[1:])
+    compile_like_the_notebook(head, cfg.head_learning_rate)
+    head_start = head.get_weights()
+
+    def train_head(n: int, features: np.ndarray = train_f, labels: np.ndarray = train_l) -> keras.callbacks.History:
+        restart_training(head, head_start)
+        return head.fit(features_dataset(features[:n], labels[:n], cfg.batch_size),
+                        validation_data=features_dataset(val_f, val_l, cfg.batch_size, shuffle=False),
+                        epochs=cfg.head_epochs, verbose=0)
+
+    if rerun:  # 09 re-runs 07 and 08 when their results are missing
+        all_f, all_l = extract_features(base, pipeline(splits["train"]))
+        history = train_head(len(all_f), all_f, all_l)
+        test_f, test_l = extract_features(base, test_ds)
+        head.evaluate(features_dataset(test_f, test_l, cfg.batch_size, shuffle=False), verbose=0)
+        model = keras.Sequential([keras.Input(cfg.image_shape), base, head])
+        base.trainable = True
+        for layer in base.layers:
+            layer.trainable = layer.name.startswith("block5")
+        compile_like_the_notebook(model, cfg.fine_tune_learning_rate)
+        model.fit(train_ds, validation_data=val_ds, initial_epoch=len(history.epoch),
+                  epochs=len(history.epoch) + cfg.fine_tune_epochs, verbose=0)
+        model.evaluate(test_ds, verbose=0)
+        base.trainable = False
+        lap("rerun_07_08")
+
+    scratch_model = keras.Sequential([keras.Input(cfg.image_shape),
+                                      keras.applications.VGG16(weights=None, include_top=False,
+                                                               input_shape=cfg.image_shape),
+                                      keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(128, activation="relu"),
+                                      keras.layers.Dropout(0.2), keras.layers.Dense(5, dtype="float32")])
+    compile_like_the_notebook(scratch_model, cfg.head_learning_rate)
+    initial_weights = scratch_model.get_weights()
+    lap("scratch_model")
+
+    def train_scratch(n: int, learning_rate: float) -> list[float]:
+        restart_training(scratch_model, initial_weights)
+        scratch_model.optimizer.learning_rate.assign(learning_rate)
+        scratch_model.fit(pipeline(splits["train"].take(n), True), epochs=budget, verbose=0)
+        return scratch_model.evaluate(val_ds, verbose=0)
+
+    val_by_lr = {lr: train_scratch(plan.grid_images, lr) for lr in SCRATCH_LEARNING_RATES}
+    best_lr = max(val_by_lr, key=lambda lr: (val_by_lr[lr][1], -val_by_lr[lr][0]))
+    lap("grid")
+    restart_training(scratch_model, initial_weights)
+    scratch_model.optimizer.learning_rate.assign(best_lr)
+    scratch_model.fit(scratch_train_ds, validation_data=val_ds, epochs=budget, verbose=0)
+    scratch_model.evaluate(test_ds, verbose=0)
+    lap("q2_scratch_run")
+    scratch_model.evaluate(pipeline(splits["train"].take(plan.images)), verbose=0)
+    lap("train_accuracy")
+    for n in plan.curve:
+        train_head(n)
+    for n in plan.curve:
+        if n not in (plan.grid_images, plan.images):
+            train_scratch(n, best_lr)
+    lap("curve")
+    return {"profile": cfg.name, "image_size": cfg.image_size, "batch_size": cfg.batch_size,
+            "epochs": {"head": cfg.head_epochs, "fine_tune": cfg.fine_tune_epochs, "scratch": budget},
+            "splits": counts, "scratch_plan": {"images": plan.images, "grid_images": plan.grid_images,
+                                               "curve": list(plan.curve),
+                                               "learning_rates": list(plan.learning_rates)},
+            "rerun_07_08": rerun, "steps_seconds": steps, "total_seconds": round(sum(steps.values()), 1),
+            "total_minutes": round(sum(steps.values()) / 60, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rerun", action="store_true", help="include 09's re-run of exercises 07 and 08")
+    parser.add_argument("--output", type=Path, help="also write the JSON to this file")
+    args = parser.parse_args()
+    load_before, cpu_before = os.getloadavg()[0], time.process_time()
+    result = measure(args.rerun)
+    result.update(cpu_seconds=round(time.process_time() - cpu_before, 1), cores=os.cpu_count(),
+                  load_average_before=round(load_before, 2), load_average_after=round(os.getloadavg()[0], 2),
+                  tensorflow=tf.__version__, keras=keras.__version__,
+                  measured=time.strftime("%Y-%m-%d %H:%M"))
+    line = json.dumps(result)
+    print(line)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(line + "\n", encoding="utf8")
+
+
+if __name__ == "__main__":
+    main()
