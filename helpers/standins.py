@@ -1,9 +1,10 @@
 """The offline stand-ins: the one home of their facts (folders, file names, widths, layouts), how to recognise
-them, and the small VGG16-shaped builder.
+them, the small VGG16-shaped builder and the two BatchNorm tools their pre-training needs.
 
 The stand-ins are built by ``scripts/build_offline_assets.py`` and described in ``data/README.md``; the
-catalogue (``helpers/config.py``), the loaders and the benchmarks read every fact about them from here. This
-module imports nothing heavy at import time (``config`` imports it before TensorFlow is loaded).
+catalogue (``helpers/config.py``), the loaders, the builder and the benchmarks read every fact about them
+from here. This module imports nothing heavy at import time (``config`` imports it before TensorFlow is
+loaded): Keras and NumPy are imported inside the functions that need them.
 """
 from __future__ import annotations
 
@@ -18,10 +19,20 @@ MODELS_DIR = DATA_DIR / "models"
 MARKER = "COURSE_STANDIN.txt"
 """File every stand-in model folder carries; the real profiles refuse a model that has it."""
 
+SOURCE_SAMPLE_DIR = DATA_DIR / "glyphs_source_sample"
+"""A few images of the source task the bases were pre-trained on (file name = class), e.g. for a top-5."""
+IMAGE_SIZE = 64
+"""Side of every stand-in image, in pixels, and the input size the stand-in bases were pre-trained at."""
+
 DATASETS = {"cats_vs_dogs": "glyphs_binary", "tf_flowers": "glyphs_five"}
 """Real tfds dataset -> the tfds name of its stand-in in :data:`TFDS_DIR`."""
 SPLITS = {"train": "train", "validation": "validation", "test": "test"}
 """The stand-in datasets ship the three splits the course uses, under these names."""
+CLASS_NAMES = {"glyphs_binary": ("three", "eight"), "glyphs_five": ("two", "four", "five", "seven", "nine")}
+"""Stand-in dataset -> its class names, in label order (digits: the bases were pre-trained on letters)."""
+SPLIT_SIZES = {"glyphs_binary": {"train": 200, "validation": 200, "test": 600},
+               "glyphs_five": {"train": 200, "validation": 200, "test": 600}}
+"""Stand-in dataset -> images per split (every class equally often)."""
 
 MOBILENET_V2_DIR = MODELS_DIR / "mobilenet_v2_standin"
 MOBILENET_V2_ALPHA = 0.35
@@ -92,6 +103,50 @@ def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3),
     if weights is not None:
         model.load_weights(str(weights))
     return model
+
+
+def recalibrate_batchnorm(model: Any, images: Any, batch: int = 128, batches: int = 40, seed: int = 0) -> None:
+    """In place: every BatchNorm's moving statistics become the mean of ``batches`` batches' statistics.
+
+    Keras' MobileNetV2 uses momentum 0.999: after a few thousand steps of pre-training its moving averages
+    still hold part of their initial values (mean 0, variance 1), which wrecks inference-mode outputs. The
+    batches are drawn from ``images`` (a NumPy array, in ``model``'s input format) in an order fixed by
+    ``seed``; ``batch=len(images), batches=1`` gives the statistics of the whole set ("precise BN").
+    """
+    import keras
+    import numpy as np
+
+    bns = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+    if not bns:
+        return
+    saved = [bn.momentum for bn in bns]
+    order = np.random.default_rng(seed).permutation(len(images))
+    for k in range(min(batches, len(images) // batch)):
+        for bn in bns:
+            bn.momentum = k / (k + 1)  # running mean of the batch statistics
+        model(images[order[k * batch:(k + 1) * batch]], training=True)
+    for bn, momentum in zip(bns, saved):
+        bn.momentum = momentum
+
+
+def fold_batchnorm(twin: Any, plain: Any) -> None:
+    """In place: ``plain``'s convolutions become ``twin``'s with the BatchNorm after each one folded in.
+
+    ``twin`` is ``vgg16_standin(batch_norm=True)``, ``plain`` the same layout without BatchNorm. Conv then BN
+    in inference mode is ``gamma * (W*x + b - mean) / sqrt(var + eps) + beta``: one conv with kernel
+    ``W * s`` and bias ``(b - mean) * s + beta``, where ``s = gamma / sqrt(var + eps)``.
+    """
+    import keras
+    import numpy as np
+
+    for layer in plain.layers:
+        if not isinstance(layer, keras.layers.Conv2D):
+            continue
+        kernel, bias = twin.get_layer(layer.name).get_weights()
+        bn = twin.get_layer(layer.name.replace("_conv", "_bn"))
+        gamma, beta, mean, var = bn.get_weights()
+        scale = gamma / np.sqrt(var + bn.epsilon)
+        layer.set_weights([kernel * scale, (bias - mean) * scale + beta])
 
 
 def standin_label(path: Path) -> str:

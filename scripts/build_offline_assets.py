@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from helpers import standins  # noqa: E402
 from helpers.config import REPO_URL  # noqa: E402
 
-IMAGE_SIZE = 64
+IMAGE_SIZE = standins.IMAGE_SIZE
 SEED = 1234
 
 FONT_FILES = (
@@ -43,19 +44,27 @@ FONT_FILES = (
 )
 CLUTTER_CHARS = "#%&*+=?@$!<>~/"
 
-# name -> (class names, characters, examples per class for train / validation / test)
 SOURCE = "glyphs_source"
 SOURCE_CLASSES = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
 DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-TARGETS: dict[str, dict] = {
-    "glyphs_binary": dict(names=["three", "eight"], chars="38", per_class=(100, 100, 300),
-                          stands_in_for="cats_vs_dogs"),
-    "glyphs_five": dict(names=["two", "four", "five", "seven", "nine"], chars="24579", per_class=(40, 40, 120),
-                        stands_in_for="tf_flowers"),
-}
+SPLIT_NAMES = tuple(standins.SPLITS)
+
+
+def target_spec(name: str) -> dict:
+    """A target set's class names, characters, images per class and split, and the real dataset it stands in for."""
+    names = list(standins.CLASS_NAMES[name])
+    sizes = standins.SPLIT_SIZES[name]
+    return dict(names=names, chars="".join(str(DIGIT_NAMES.index(n)) for n in names),
+                per_class=tuple(sizes[s] // len(names) for s in SPLIT_NAMES),
+                stands_in_for=next(real for real, standin in standins.DATASETS.items() if standin == name))
+
+
+TARGETS: dict[str, dict] = {name: target_spec(name) for name in standins.DATASETS.values()}
+"""Stand-in dataset -> :func:`target_spec`; the facts themselves live in helpers/standins.py."""
 SOURCE_PER_CLASS = (400, 20)  # train, validation
 SOURCE_DIFFICULTY = (0.0, 1.0)  # drawn per image: easy and hard images mixed, learnt faster
-PRETRAIN_EPOCHS = {"mobilenet_v2": 12, "vgg16": 10}
+PRETRAINING = {"mobilenet_v2": dict(epochs=12, learning_rate=2e-3), "vgg16": dict(epochs=10, learning_rate=2e-3)}
+"""Base -> its :class:`Recipe` on the source task (figures in data/README.md)."""
 
 
 def _font_dir() -> Path:
@@ -181,26 +190,41 @@ def _tf_dataset(x: np.ndarray, y: np.ndarray, batch: int, shuffle: bool, seed: i
     return ds.batch(batch).prefetch(2)
 
 
-def _fit_classifier(model, x, y, xv, yv, epochs: int, lr: float, batch: int = 64, label: str = ""):
-    """Adam with cosine decay, sparse CE on logits; returns validation accuracy."""
+@dataclass(frozen=True)
+class Recipe:
+    """How a stand-in base is pre-trained on the source task (the shipped models' figures: data/README.md)."""
+
+    epochs: int
+    learning_rate: float  # peak of a cosine decay after a short warm-up; Adam, gradients clipped at norm 1
+
+
+def _fit_classifier(model, x, y, recipe: Recipe, batch: int = 64, label: str = "") -> None:
+    """Train ``model`` (logits) on ``x, y`` by ``recipe``: Adam with cosine decay, sparse cross-entropy."""
     import keras
 
-    steps = epochs * math.ceil(len(x) / batch)
+    steps = recipe.epochs * math.ceil(len(x) / batch)
     warmup = min(100, steps // 10)
-    sched = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=lr, warmup_steps=warmup)
+    sched = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=recipe.learning_rate,
+                                                   warmup_steps=warmup)
     model.compile(optimizer=keras.optimizers.Adam(sched, clipnorm=1.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     t = time.time()
-    for e in range(epochs):
+    for e in range(recipe.epochs):
         h = model.fit(_tf_dataset(x, y, batch, True, SEED + e), epochs=1, verbose=0)
-        print(f"  [{label}] epoch {e + 1}/{epochs} loss {h.history['loss'][-1]:.3f} "
+        print(f"  [{label}] epoch {e + 1}/{recipe.epochs} loss {h.history['loss'][-1]:.3f} "
               f"acc {h.history['accuracy'][-1]:.3f}  ({time.time() - t:.0f} s)", flush=True)
-    _, acc = model.evaluate(_tf_dataset(xv, yv, 256, False, 0), verbose=0)
-    return float(acc)
 
 
-def train_mobilenet_v2(x, y, xv, yv, epochs: int, num_classes: int):
-    """MobileNetV2 (alpha 0.35, 64 px) on the source task; inputs uint8, scaled to [0,1] then [-1,1]."""
+def _source_accuracy(model, xv, yv) -> float:
+    """Inference-mode accuracy of ``model`` (logits) on the source validation split."""
+    import keras
+
+    model.compile(metrics=["accuracy"], loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return float(model.evaluate(_tf_dataset(xv, yv, 256, False, 0), verbose=0)[1])
+
+
+def train_mobilenet_v2(x, y, xv, yv, recipe: Recipe, num_classes: int):
+    """MobileNetV2 (the stand-in's width, 64 px) on the source task; inputs uint8, scaled to [0,1] then [-1,1]."""
     import keras
 
     keras.utils.set_random_seed(SEED)
@@ -213,37 +237,12 @@ def train_mobilenet_v2(x, y, xv, yv, epochs: int, num_classes: int):
     h = keras.layers.Dropout(0.2)(h)
     outputs = keras.layers.Dense(num_classes, name="logits")(h)
     model = keras.Model(inputs, outputs)
-    _fit_classifier(model, x, y, xv, yv, epochs, 2e-3, label="mobilenet_v2")
-    recalibrate_batchnorm(model, x)
-    model.compile(metrics=["accuracy"], loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    _, acc = model.evaluate(_tf_dataset(xv, yv, 256, False, 0), verbose=0)
-    return base, model.get_layer("logits"), float(acc)
+    _fit_classifier(model, x, y, recipe, label="mobilenet_v2")
+    standins.recalibrate_batchnorm(model, x, seed=SEED)
+    return base, model.get_layer("logits"), _source_accuracy(model, xv, yv)
 
 
-def recalibrate_batchnorm(model, x: np.ndarray, batch: int = 128, batches: int = 40) -> None:
-    """Set BatchNorm moving statistics to the average of ``batches`` training-mode batch statistics.
-
-    Keras' MobileNetV2 uses momentum 0.999: after the ~2,000 steps of pre-training its moving averages still
-    hold 14% of their initial values (mean 0, variance 1), which would wreck inference-mode outputs.
-    ``batch=len(x), batches=1`` gives the statistics of the whole of ``x`` ("precise BN"), as
-    ``benchmarks/transfer_gain.py`` uses it.
-    """
-    import keras
-
-    bns = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
-    if not bns:
-        return
-    saved = [bn.momentum for bn in bns]
-    order = np.random.default_rng(SEED).permutation(len(x))
-    for k in range(min(batches, len(x) // batch)):
-        for bn in bns:
-            bn.momentum = k / (k + 1)  # running mean of the batch statistics
-        model(x[order[k * batch:(k + 1) * batch]], training=True)
-    for bn, m in zip(bns, saved):
-        bn.momentum = m
-
-
-def train_vgg16(x, y, xv, yv, epochs: int, num_classes: int):
+def train_vgg16(x, y, xv, yv, recipe: Recipe, num_classes: int):
     """The VGG16 stand-in on the source task, fed VGG's caffe preprocessing of [0,255] RGB.
 
     A plain VGG (no BatchNorm, like the real one) learns slowly from random weights: 6 epochs gave 0.46
@@ -262,29 +261,11 @@ def train_vgg16(x, y, xv, yv, epochs: int, num_classes: int):
     h = keras.layers.Dropout(0.2)(h)
     outputs = keras.layers.Dense(num_classes, name="logits")(h)
     model = keras.Model(inputs, outputs)
-    acc = _fit_classifier(model, x, y, xv, yv, epochs, VGG_LEARNING_RATE, label="vgg16")
+    _fit_classifier(model, x, y, recipe, label="vgg16")
+    acc = _source_accuracy(model, xv, yv)
     base = standins.vgg16_standin((IMAGE_SIZE, IMAGE_SIZE, 3), include_top=False)
-    fold_batchnorm(twin, base)
+    standins.fold_batchnorm(twin, base)
     return base, model.get_layer("logits"), acc
-
-
-VGG_LEARNING_RATE = 2e-3
-
-
-def fold_batchnorm(twin, plain) -> None:
-    """Copy ``twin``'s convolutions into ``plain`` with the BatchNorm that follows each one folded in.
-
-    conv then BN in inference mode is ``gamma * (W*x + b - mean) / sqrt(var + eps) + beta``: one conv with
-    kernel ``W * s`` and bias ``(b - mean) * s + beta``, where ``s = gamma / sqrt(var + eps)``.
-    """
-    for layer in plain.layers:
-        if not layer.name.endswith(tuple(f"_conv{i}" for i in range(1, 4))):
-            continue
-        kernel, bias = twin.get_layer(layer.name).get_weights()
-        bn = twin.get_layer(layer.name.replace("_conv", "_bn"))
-        gamma, beta, mean, var = bn.get_weights()
-        scale = gamma / np.sqrt(var + bn.epsilon)
-        layer.set_weights([kernel * scale, (bias - mean) * scale + beta])
 
 
 # ------------------------------------------------------------------------------------------------- tfds
@@ -398,27 +379,34 @@ def export_hub(path: Path, model, fine_tunable: bool = True) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- main
-DATA = REPO / "data"
+DATA = standins.DATA_DIR
+_ALPHA = standins.MOBILENET_V2_ALPHA
 MARKER_TEXT = {
-    "mobilenet_v2_standin": "STAND-IN, not MobileNetV2 ImageNet weights: keras.applications.MobileNetV2 (alpha 0.35, "
-                            "64 px) pre-trained by scripts/build_offline_assets.py on 26 synthetic glyph classes.\n",
-    "feature_vector": "STAND-IN, not tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4: the glyph-trained "
-                      "MobileNetV2 (alpha 0.35) stand-in exported in TF Hub's SavedModel format.\n",
-    "classifier": "STAND-IN, not tfhub.dev/google/tf2-preview/mobilenet_v2/classification/4: the glyph-trained "
-                  "MobileNetV2 (alpha 0.35) stand-in with its 26-letter classifier, TF Hub SavedModel format.\n",
-    "vgg16_standin": "STAND-IN, not VGG16 ImageNet weights: a VGG16-shaped net with 1/8 of the filters "
-                     "(helpers.standins.vgg16_standin) pre-trained by scripts/build_offline_assets.py on glyphs.\n",
+    standins.MOBILENET_V2_DIR:
+        f"STAND-IN, not MobileNetV2 ImageNet weights: keras.applications.MobileNetV2 (alpha {_ALPHA}, "
+        f"{IMAGE_SIZE} px) pre-trained by scripts/build_offline_assets.py on {len(SOURCE_CLASSES)} synthetic glyph "
+        "classes.\n",
+    standins.MOBILENET_V2_FEATURE_VECTOR:
+        "STAND-IN, not tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4: the glyph-trained "
+        f"MobileNetV2 (alpha {_ALPHA}) stand-in exported in TF Hub's SavedModel format.\n",
+    standins.MOBILENET_V2_CLASSIFIER:
+        "STAND-IN, not tfhub.dev/google/tf2-preview/mobilenet_v2/classification/4: the glyph-trained "
+        f"MobileNetV2 (alpha {_ALPHA}) stand-in with its {len(SOURCE_CLASSES)}-letter classifier, TF Hub SavedModel "
+        "format.\n",
+    standins.VGG16_DIR:
+        "STAND-IN, not VGG16 ImageNet weights: a VGG16-shaped net with 1/8 of the filters "
+        "(helpers.standins.vgg16_standin) pre-trained by scripts/build_offline_assets.py on glyphs.\n",
 }
 SAMPLE_SIZE = 16
 
 
 def build_data(log: dict, source_train: bool = True) -> tuple:
     t = time.time()
-    tfds_dir = DATA / "tfds"
+    tfds_dir = standins.TFDS_DIR
     tfds_dir.mkdir(parents=True, exist_ok=True)
     for name, spec in TARGETS.items():
         splits = {s: make_split(spec["chars"], n, split_seed(name, s))
-                  for s, n in zip(("train", "validation", "test"), spec["per_class"])}
+                  for s, n in zip(SPLIT_NAMES, spec["per_class"])}
         desc = (f"STAND-IN for tfds '{spec['stands_in_for']}' in the course's offline profile: synthetic 64x64 "
                 f"images of the digits {', '.join(spec['names'])} rendered from matplotlib's fonts on textured, "
                 "cluttered backgrounds. Generated by scripts/build_offline_assets.py (see data/README.md).")
@@ -428,7 +416,7 @@ def build_data(log: dict, source_train: bool = True) -> tuple:
     if source_train:  # only needed to pre-train the bases
         x, y = make_split(SOURCE_CLASSES, SOURCE_PER_CLASS[0], split_seed(SOURCE, "train"), SOURCE_DIFFICULTY)
     xv, yv = make_split(SOURCE_CLASSES, SOURCE_PER_CLASS[1], split_seed(SOURCE, "validation"))
-    sample_dir = DATA / "glyphs_source_sample"
+    sample_dir = standins.SOURCE_SAMPLE_DIR
     if sample_dir.exists():
         shutil.rmtree(sample_dir)
     sample_dir.mkdir()
@@ -439,16 +427,16 @@ def build_data(log: dict, source_train: bool = True) -> tuple:
     return x, y, xv, yv
 
 
-def export_mobilenet_v2(base, head, mdir: Path) -> None:
+def export_mobilenet_v2(base, head) -> None:
     """Save the MobileNetV2 stand-in (base + source head) as Keras weights and as two TF Hub SavedModels."""
     import keras
 
-    mdir.mkdir(parents=True, exist_ok=True)
-    base.save_weights(str(mdir / "notop.weights.h5"))
-    (mdir / "source_classes.txt").write_text("\n".join(SOURCE_CLASSES) + "\n", encoding="utf8")
+    standins.MOBILENET_V2_DIR.mkdir(parents=True, exist_ok=True)
+    base.save_weights(str(standins.MOBILENET_V2_WEIGHTS))
+    standins.MOBILENET_V2_SOURCE_CLASSES.write_text("\n".join(SOURCE_CLASSES) + "\n", encoding="utf8")
     # hub forms: any input size, [0,1] in, scaling inside
     any_base = keras.applications.MobileNetV2(input_shape=(None, None, 3), alpha=standins.MOBILENET_V2_ALPHA,
-                                              include_top=False, weights=str(mdir / "notop.weights.h5"),
+                                              include_top=False, weights=str(standins.MOBILENET_V2_WEIGHTS),
                                               pooling="avg")
     inputs = keras.Input((None, None, 3))
     features = any_base(keras.layers.Rescaling(2.0, offset=-1.0)(inputs))
@@ -456,30 +444,26 @@ def export_mobilenet_v2(base, head, mdir: Path) -> None:
     dense = keras.layers.Dense(len(SOURCE_CLASSES), name="logits")
     clf = keras.Model(inputs, dense(features))
     dense.set_weights(head.get_weights())
-    export_hub(mdir / "feature_vector", fv)
-    export_hub(mdir / "classifier", clf, fine_tunable=False)
+    export_hub(standins.MOBILENET_V2_FEATURE_VECTOR, fv)
+    export_hub(standins.MOBILENET_V2_CLASSIFIER, clf, fine_tunable=False)
 
 
 def write_markers() -> None:
-    mdir = DATA / "models" / "mobilenet_v2_standin"
-    vdir = DATA / "models" / "vgg16_standin"
     for folder, text in MARKER_TEXT.items():
-        d = vdir if folder == "vgg16_standin" else mdir if folder == "mobilenet_v2_standin" else mdir / folder
-        (d / standins.MARKER).write_text(text, encoding="utf8")
+        (folder / standins.MARKER).write_text(text, encoding="utf8")
 
 
 def build_models(x, y, xv, yv, log: dict) -> None:
     t = time.time()
-    base, head, acc = train_mobilenet_v2(x, y, xv, yv, PRETRAIN_EPOCHS["mobilenet_v2"], len(SOURCE_CLASSES))
+    base, head, acc = train_mobilenet_v2(x, y, xv, yv, Recipe(**PRETRAINING["mobilenet_v2"]), len(SOURCE_CLASSES))
     log["mobilenet_v2_source_val_accuracy"] = round(acc, 4)
-    export_mobilenet_v2(base, head, DATA / "models" / "mobilenet_v2_standin")
+    export_mobilenet_v2(base, head)
     log["mobilenet_v2_seconds"] = round(time.time() - t, 1)
     t = time.time()
-    vdir = DATA / "models" / "vgg16_standin"
-    vdir.mkdir(parents=True, exist_ok=True)
-    vbase, _, vacc = train_vgg16(x, y, xv, yv, PRETRAIN_EPOCHS["vgg16"], len(SOURCE_CLASSES))
+    standins.VGG16_DIR.mkdir(parents=True, exist_ok=True)
+    vbase, _, vacc = train_vgg16(x, y, xv, yv, Recipe(**PRETRAINING["vgg16"]), len(SOURCE_CLASSES))
     log["vgg16_source_val_accuracy"] = round(vacc, 4)
-    vbase.save_weights(str(vdir / "notop.weights.h5"))
+    vbase.save_weights(str(standins.VGG16_WEIGHTS))
     log["vgg16_seconds"] = round(time.time() - t, 1)
     write_markers()
 
@@ -506,6 +490,9 @@ def main() -> None:
     x, y, xv, yv = build_data(log, source_train=not args.data_only)
     if not args.data_only:
         build_models(x, y, xv, yv, log)
+    import build_own_images  # beside this script (notebook 10's folder of "your own" images)
+
+    log["own_images_files"] = sum(1 for p in build_own_images.build(DATA).rglob("*") if p.is_file())
     write_checksums()
     sizes = {p.name: sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) for p in DATA.iterdir() if p.is_dir()}
     log["sizes_bytes"] = sizes

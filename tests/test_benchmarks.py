@@ -1,17 +1,17 @@
 """benchmarks/transfer_gain.py builds what the notebooks build, and its runs work end to end (1 epoch)."""
 from __future__ import annotations
 
+import ast
 import dataclasses
 import sys
 from pathlib import Path
 
-import keras
-import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import transfer_gain  # noqa: E402
 
+from helpers import standins  # noqa: E402
 from helpers.config import PROFILES  # noqa: E402
 
 ONE_EPOCH = dataclasses.replace(PROFILES["offline"], head_epochs=1, fine_tune_epochs=1)
@@ -40,20 +40,31 @@ def test_each_target_set_uses_its_notebooks_base_head_and_augmentation(five) -> 
 
 
 def test_runs_return_accuracies_and_scratch_reports_its_train_accuracy(five) -> None:
-    frozen, fine_tuned = five.pretrained(seed=0)
+    pre = five.pretrained(seed=0)
     scratch = five.scratch(seed=0, learning_rate=1e-3)
+    assert set(pre) == {f"{kind}_{split}" for kind in ("frozen", "fine_tuned") for split in ("validation", "test")}
     assert set(scratch) == {"train", "validation", "test"}
-    for value in (frozen, fine_tuned, *scratch.values()):
+    for value in (*pre.values(), *scratch.values()):
         assert 0.0 <= value <= 1.0
-    assert frozen > 0.2 + 0.15, "one epoch on the pre-trained features already beats chance (0.2) clearly"
+    assert pre["frozen_test"] > 0.2 + 0.15, "one epoch on the pre-trained features already beats chance (0.2) clearly"
 
 
-def test_precise_batchnorm_sets_the_statistics_of_the_training_set() -> None:
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.BatchNormalization()(inputs))
-    x = np.random.default_rng(0).normal(5.0, 2.0, (64, 3)).astype("float32")
-    transfer_gain.recalibrate_batchnorm(model, x, batch=len(x), batches=1)  # as the benchmark calls it
-    bn = model.layers[-1]
-    np.testing.assert_allclose(bn.moving_mean.numpy(), x.mean(axis=0), rtol=1e-4)
-    np.testing.assert_allclose(bn.moving_variance.numpy(), x.var(axis=0), rtol=1e-3)
-    assert bn.momentum == 0.99
+def test_benchmark_reads_the_standins_facts_and_not_the_build_script() -> None:
+    assert {real for real, _, _ in transfer_gain.TARGETS.values()} == set(standins.DATASETS)
+    assert all(standins.DATASETS[real] == name for name, (real, _, _) in transfer_gain.TARGETS.items())
+    assert transfer_gain.VGG16_TOP_BLOCK == "block5"
+    imports = [node for node in ast.walk(ast.parse(Path(transfer_gain.__file__).read_text(encoding="utf8")))
+               if isinstance(node, (ast.Import, ast.ImportFrom))]
+    modules = {alias.name for node in imports for alias in node.names} | {
+        node.module for node in imports if isinstance(node, ast.ImportFrom)}
+    assert "build_offline_assets" not in modules and "scripts" not in Path(transfer_gain.__file__).read_text(
+        encoding="utf8").split('"""', 2)[2], "the benchmark must not reach into scripts/"
+
+
+def test_profile_settings_can_be_changed_for_experiments_only_by_name() -> None:
+    changed = transfer_gain.profile_with(["fine_tune_learning_rate=1e-4", "fine_tune_epochs=3"])
+    assert (changed.fine_tune_learning_rate, changed.fine_tune_epochs) == (1e-4, 3)
+    assert isinstance(changed.fine_tune_epochs, int)
+    assert transfer_gain.profile_with([]) == PROFILES["offline"]
+    with pytest.raises(SystemExit):
+        transfer_gain.profile_with(["learning_rate=1"])

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -18,13 +16,8 @@ from helpers import standins  # noqa: E402
 from helpers.config import DATASETS, MODELS  # noqa: E402
 from helpers.standins import DATA_DIR, MARKER as STANDIN_MARKER, TFDS_DIR  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import build_offline_assets  # noqa: E402
-
-TARGETS = {  # name: (class names, split sizes)
-    "glyphs_binary": (["three", "eight"], {"train": 200, "validation": 200, "test": 600}),
-    "glyphs_five": (["two", "four", "five", "seven", "nine"], {"train": 200, "validation": 200, "test": 600}),
-}
+TARGETS = {name: (list(standins.CLASS_NAMES[name]), standins.SPLIT_SIZES[name]) for name in standins.DATASETS.values()}
+"""Stand-in dataset -> (class names, split sizes), as helpers/standins.py declares them."""
 
 
 def test_checksums_cover_and_match_every_shipped_file() -> None:
@@ -59,7 +52,7 @@ def test_target_dataset_loads_like_a_real_tfds_dataset(name: str) -> None:
         assert info.splits[split].num_examples == size
         labels = []
         for image, label in ds.batch(1000):
-            assert image.dtype == tf.uint8 and tuple(image.shape[1:]) == (64, 64, 3)
+            assert image.dtype == tf.uint8 and tuple(image.shape[1:]) == (standins.IMAGE_SIZE,) * 2 + (3,)
             labels.append(label.numpy())
         labels = np.concatenate(labels)
         assert len(labels) == size
@@ -150,10 +143,40 @@ def test_batchnorm_folds_exactly_into_the_plain_vgg16_standin() -> None:
             layer.set_weights([rng.uniform(0.5, 2, n), rng.normal(0, 0.5, n), rng.normal(0, 1, n),
                                rng.uniform(0.5, 3, n)])
     plain = standins.vgg16_standin((32, 32, 3))
-    build_offline_assets.fold_batchnorm(twin, plain)
+    standins.fold_batchnorm(twin, plain)
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
     x = keras.applications.vgg16.preprocess_input(
         np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3)).astype("float32"))
     expected = twin(x, training=False).numpy()
     assert np.abs(expected).max() > 0.1
     np.testing.assert_allclose(plain(x).numpy(), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+
+
+def test_precise_batchnorm_sets_the_statistics_of_the_whole_set() -> None:
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.BatchNormalization()(inputs))
+    x = np.random.default_rng(0).normal(5.0, 2.0, (64, 3)).astype("float32")
+    standins.recalibrate_batchnorm(model, x, batch=len(x), batches=1)  # as benchmarks/transfer_gain.py calls it
+    bn = model.layers[-1]
+    np.testing.assert_allclose(bn.moving_mean.numpy(), x.mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), x.var(axis=0), rtol=1e-3)
+    assert bn.momentum == 0.99, "the layer's own momentum is put back"
+
+
+def test_recalibrated_statistics_average_the_batches() -> None:
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.BatchNormalization()(inputs))
+    x = np.random.default_rng(1).normal(-3.0, 0.5, (400, 2)).astype("float32")
+    standins.recalibrate_batchnorm(model, x, batch=50, batches=4, seed=7)
+    order = np.random.default_rng(7).permutation(len(x))
+    means = [x[order[k * 50:(k + 1) * 50]].mean(axis=0) for k in range(4)]
+    np.testing.assert_allclose(model.layers[-1].moving_mean.numpy(), np.mean(means, axis=0), rtol=1e-4)
+
+
+def test_standins_module_stays_light_at_import() -> None:
+    import subprocess
+
+    code = "import sys; import helpers.standins; print(sorted({'keras', 'tensorflow', 'numpy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=standins.REPO_ROOT).stdout.strip()
+    assert out == "[]"
