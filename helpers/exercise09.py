@@ -15,7 +15,7 @@ from helpers.judges import a_type, contains, has_random_first_conv, judge_compil
 NOTEBOOK = "09_exercise_compare_with_scratch"
 FIT = "scratch_model.fit(scratch_train_ds, validation_data=val_ds, epochs=budget)"
 
-SCRATCH_IMAGES = {"quick": 128}
+SCRATCH_IMAGES = {"quick": 96}
 """Training images the from-scratch runs use, per profile (default: the whole training split). Quick caps them so
 that 09 stays within ~10 minutes on a 2-core laptop (benchmarks/exercise09_quick_budget.py measures it)."""
 

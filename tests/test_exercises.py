@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from helpers import config, exercise_log, exercise_results, exercises, judge_runs, judges
-from helpers.exercise09 import ReadTheCurve, scratch_plan
+from helpers.exercise09 import SCRATCH_IMAGES, ReadTheCurve, scratch_plan
 from helpers.exercises import ____, Context, questions
 from helpers.standins import vgg16_standin
 
@@ -297,7 +297,9 @@ def test_float16_logits_are_refused(monkeypatch):
 def test_scratch_plan_caps_quick_and_keeps_the_shared_grid():
     quick = scratch_plan(config.PROFILES["quick"], 1101)
     offline = scratch_plan(PROFILE, 200)
-    assert quick.images == 128 and quick.curve == (32, 64, 128) and quick.grid_images == 64
+    cap = SCRATCH_IMAGES["quick"]
+    assert quick.images == cap < 1101 and quick.grid_images == cap // 2  # the grid trains on half of them
+    assert quick.curve == (max(32, cap // 4), cap // 2, cap)  # a quarter (at least one batch), a half, all
     assert offline.images == 200 and offline.epochs == PROFILE.head_epochs + PROFILE.fine_tune_epochs
     assert quick.learning_rates == config.SCRATCH_LEARNING_RATES
 
