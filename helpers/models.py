@@ -308,8 +308,8 @@ def restart_training(model: Any, weights: list[Any]) -> None:
     for variable in optimizer.variables:
         if "learning_rate" not in variable.path:
             variable.assign(tf.zeros(variable.shape, variable.dtype))
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        optimizer.dynamic_scale.assign(optimizer.initial_scale)
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) and hasattr(optimizer, "dynamic_scale"):
+        optimizer.dynamic_scale.assign(optimizer.initial_scale)  # Keras 3.13 creates it at the first step
 
 
 def export_raw_image_model(model: keras.Model, folder: str | Path, image_size: int,

@@ -27,6 +27,12 @@ ALLOWED: list[tuple[str, str, str]] = [
                       r"the op definition: Op<name=MapDataset",
      "tests only: op determinism (COURSE_DETERMINISTIC=1, for reproducible test runs) turns tf.data's parallel map "
      "into a sequential one and TensorFlow 2.21 logs the rewrite; a learner's run never enables it"),
+    ("tensorflow-2.20", r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
+     "TensorFlow 2.20 (Colab's) prints it before its first C++ warning in notebook 11's distributed runs, "
+     "TF_CPP_MIN_LOG_LEVEL=2 notwithstanding; 2.21 does not: a Colab learner sees it there"),
+    ("tensorflow-2.20", r"auto_shard\.cc:\d+\] The `assert_cardinality` transformation is currently not handled by "
+                        r"the auto-shard rewrite",
+     "the same C++ warning from tf.data's auto-sharding of the TFRecord stream under MirroredStrategy, TF 2.20 only"),
     ("simulated-gpu", r"oneDNN supports DT_HALF only on platforms with AVX-512",
      "float16 maths on a CPU, which only the harness's simulated GPU does; a real GPU never prints it"),
 ]
@@ -42,6 +48,10 @@ def _conditions() -> set[str]:
         active.add("deterministic")
     if os.environ.get("COURSE_HARNESS_GPU") == "1":
         active.add("simulated-gpu")
+    from importlib.metadata import version
+
+    if version("tensorflow").startswith("2.20."):
+        active.add("tensorflow-2.20")
     return active
 
 
