@@ -54,7 +54,7 @@ test:
 test-main: $(STAMP) test-unit test-notebooks
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q -n 2 --durations=5 --cov=helpers --cov-report=term
+	$(BIN)/python -m pytest tests -q -n 2 --durations=5  # coverage: add --cov=helpers --cov-report=term
 
 test-notebooks: $(STAMP)
 	COURSE_PROFILE=offline $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
