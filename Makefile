@@ -74,7 +74,7 @@ $(COLAB_STAMP): requirements.txt requirements-test.txt pyproject.toml $(COLAB_CO
 	$(COLAB_BIN)/python scripts/colab_env.py
 	touch $(COLAB_STAMP)
 
-# 09's solution is left out above: in mixed precision its from-scratch grid diverges (NaN loss, the harness stops it)
+# 09's solution is left out of test-colab's mocked real run below: in mixed precision its from-scratch grid diverges (NaN loss, the harness stops it)
 # at a learning rate of 1e-2 -- open, see issue 11.
 # The two notebooks whose asserts check what fine-tuning gains on the stand-ins also run offline here (issue 14).
 COLAB_OFFLINE := notebooks/06_fine_tune.ipynb notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb
