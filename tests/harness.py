@@ -194,7 +194,11 @@ def _check_finite(logs: dict[str, Any] | None, where: str) -> None:
 
 
 def guard_finite_losses() -> None:
-    """Make every ``keras.Model.fit`` fail as soon as its loss is NaN or infinite (after any batch or epoch)."""
+    """Make every ``keras.Model.fit`` fail as soon as its loss is NaN or infinite (after any batch or epoch).
+
+    A fit given ``keras.callbacks.TerminateOnNaN`` is left alone: it expects divergence and stops itself (09's
+    learning-rate grid), and what the notebook then does with it is what its cells check.
+    """
     import keras
 
     if getattr(keras.Model.fit, "_course_guarded", False):
@@ -210,7 +214,10 @@ def guard_finite_losses() -> None:
     real_fit = keras.Model.fit
 
     def fit(self: Any, *args: Any, callbacks: Any = None, **kwargs: Any) -> Any:
-        return real_fit(self, *args, callbacks=[*(callbacks or []), FiniteLossGuard()], **kwargs)
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, keras.callbacks.TerminateOnNaN) for c in callbacks):  # else the fit handles NaN
+            callbacks.append(FiniteLossGuard())
+        return real_fit(self, *args, callbacks=callbacks, **kwargs)
 
     fit._course_guarded = True  # type: ignore[attr-defined]
     keras.Model.fit = fit  # type: ignore[method-assign]

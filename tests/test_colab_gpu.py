@@ -325,6 +325,20 @@ def test_the_harness_fails_a_fit_whose_loss_turns_nan_as_the_old_restart_trainin
         model.fit(x, y, epochs=1, batch_size=16, verbose=0)
 
 
+def test_the_harness_leaves_a_fit_alone_that_stops_itself_on_nan(monkeypatch):
+    """09's learning-rate grid may diverge at its highest rate: it brings TerminateOnNaN and handles the NaN."""
+    import harness
+
+    monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)
+    harness.guard_finite_losses()
+    model, x, y = _regression()
+    model.optimizer.learning_rate.assign(1e6)  # diverges at once
+    with pytest.raises(harness.NonFiniteLoss):
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
+    assert not np.isfinite(history.history["loss"][-1])
+
+
 def test_the_gpu_path_is_simulated_only_inside_the_test_harness(monkeypatch):
     monkeypatch.setenv("COURSE_HARNESS_GPU", "1")
     monkeypatch.setenv("COURSE_HARNESS", "mock-real")

@@ -319,3 +319,20 @@ def test_after_a_resumed_fit_a_later_fit_on_the_same_model_starts_at_the_restore
     resumed = model.fit(x, y, epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path))])
     assert resumed.epoch == [2, 3], "it resumed at the next epoch"
     assert model.fit(x, y, epochs=2, verbose=0).epoch == [], "a later fit of 2 epochs trains nothing"
+
+
+def test_terminate_on_nan_stops_fit_at_the_first_nan_batch_and_its_history_ends_in_nan():
+    """A diverging run with ``keras.callbacks.TerminateOnNaN`` stops where the loss turns NaN, not at the end.
+
+    Backs:
+      notebooks/09_exercise_compare_with_scratch.ipynb: "A rate so high that the training loss becomes NaN (the weights blow up) is stopped by `keras.callbacks.TerminateOnNaN` at that batch and is not a candidate."
+    """
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(1e3), "mse")  # far too high a rate: the weights blow up
+    x, y = _data(64)
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
+    steps = int(model.optimizer.iterations)
+    assert steps < 5 * 8, "TerminateOnNaN should have stopped the run early"
+    assert len(history.epoch) == steps // 8 + 1  # the epoch it stopped in is the last one recorded
+    assert not np.isfinite(history.history["loss"][-1])
