@@ -2,6 +2,8 @@
 #   make lab      set up (first time) and open JupyterLab on notebooks/
 #   make test     set up (first time) and run the whole test suite, as CI runs it (.ci/run)
 PYTHON ?= python3
+# The venvs are made by python -m venv (so pip is there, as for a learner); uv installs into them: the same
+# packages as pip, about 4x faster (requirements-dev.txt into a new venv: 30 s with uv, 132 s with pip).
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
@@ -20,8 +22,8 @@ COLAB_STAMP := $(COLAB_VENV)/.course-installed
 
 $(STAMP): requirements.txt requirements-test.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -51,13 +53,18 @@ test:
 
 # The mocked real path runs in test-colab, on Colab's packages with the GPU path on (make test-notebooks-real runs
 # it here too); running it in both environments would take CI past its 25 minutes.
-test-main: $(STAMP) test-unit test-notebooks
+# In make test, 05 and 06 run offline once in this environment: in JupyterLab (test-browser: every cell, no error
+# and no stderr line at all, widgets live), so test-main's nbval pass leaves them out (neither has a compared
+# output). make test-notebooks alone runs every notebook.
+BROWSER_RUN := notebooks/05_train_the_new_head.ipynb notebooks/06_fine_tune.ipynb
+test-main: $(STAMP) test-unit
+	$(MAKE) --no-print-directory test-notebooks NBVAL_EXTRA="$(foreach nb,$(BROWSER_RUN),--deselect $(nb))"
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q -n 2 --durations=5  # coverage: add --cov=helpers --cov-report=term
+	$(BIN)/python -m pytest tests -q -n 2 --dist loadgroup --durations=5  # coverage: add --cov=helpers --cov-report=term
 
 test-notebooks: $(STAMP)
-	COURSE_PROFILE=offline $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
+	COURSE_PROFILE=offline $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) $(NBVAL_EXTRA) -q --durations=0
 
 # The real (quick-profile) code path with the network boundary replaced (tests/harness.py): a smoke run.
 test-notebooks-real: $(STAMP)
@@ -69,13 +76,13 @@ test-notebooks-real: $(STAMP)
 $(COLAB_STAMP): requirements.txt requirements-test.txt pyproject.toml $(COLAB_CONSTRAINTS) scripts/colab_env.py
 	rm -rf $(COLAB_VENV)
 	$(PYTHON) -m venv $(COLAB_VENV)
-	$(COLAB_BIN)/python -m pip install --quiet -c $(COLAB_CONSTRAINTS) -r requirements.txt -r requirements-test.txt
-	$(COLAB_BIN)/python -m pip install --quiet --no-deps -e .
+	$(COLAB_BIN)/python -m pip install --quiet uv
+	$(COLAB_BIN)/python -m uv pip install --quiet --python $(COLAB_BIN)/python -c $(COLAB_CONSTRAINTS) \
+	  -r requirements.txt -r requirements-test.txt
+	$(COLAB_BIN)/python -m uv pip install --quiet --python $(COLAB_BIN)/python --no-deps -e .
 	$(COLAB_BIN)/python scripts/colab_env.py
 	touch $(COLAB_STAMP)
 
-# 09's solution is left out of test-colab's mocked real run below: in mixed precision its from-scratch grid diverges (NaN loss, the harness stops it)
-# at a learning rate of 1e-2 -- open, see issue 11.
 # The two notebooks whose asserts check what fine-tuning gains on the stand-ins also run offline here (issue 14).
 COLAB_OFFLINE := notebooks/06_fine_tune.ipynb notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb
 
@@ -86,14 +93,13 @@ COLAB_UNIT_SKIP := --ignore=tests/test_exercise_wrong_answers.py --ignore=tests/
 
 test-colab: $(COLAB_STAMP)
 	$(COLAB_BIN)/python -m pytest tests -q -n 2 --durations=5 $(COLAB_UNIT_SKIP)
-	$(MOCK_REAL) COURSE_HARNESS_GPU=1 $(COLAB_BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0 \
-	  --deselect notebooks/solutions/09_exercise_compare_with_scratch.ipynb
+	$(MOCK_REAL) COURSE_HARNESS_GPU=1 $(COLAB_BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS) -q --durations=0
 	COURSE_PROFILE=offline $(COLAB_BIN)/python -m pytest $(NBVAL) $(COLAB_OFFLINE) -q --durations=0
 
 # JupyterLab in Debian's Chromium (apt-get install chromium), driven by playwright: the notebooks with widgets.
 test-browser: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
-	COURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -q -p no:xdist --durations=0
+	COURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -q -n 2 --durations=0  # a JupyterLab per worker
 
 # On a machine with internet: the notebooks against the real assets (slow; see CONTRIBUTING.md).
 verify-real: $(STAMP)

@@ -114,12 +114,12 @@ def test_every_hint_with_code_runs_there_and_the_last_one_answers_the_question(e
             assert last, f"{exercise} {question.id}: its last hint's code is not a right answer: {last}"
 
 
-def test_hint_names_exist_in_the_notebook_where_they_are_given():
+@pytest.mark.parametrize("exercise", list(NOTEBOOKS))
+def test_hint_names_exist_in_the_notebook_where_they_are_given(exercise):
     """Names a hint's text shows as code (``name.attr``, ``name(``) exist in the notebook's state."""
-    for exercise in NOTEBOOKS:
-        namespace = notebook_state(exercise).namespace
-        for question in exercises.questions(exercise):
-            for hint in question.hints:
-                for name in re.findall(r"(?<![\w.])([a-z_][a-z0-9_]*)(?=\.[a-z_]|\()", hint.text):
-                    assert name in namespace or hasattr(builtins, name) or name == "layer", \
-                        f"{exercise} {question.id}: hint names {name!r}, which the notebook lacks: {hint.text}"
+    namespace = notebook_state(exercise).namespace
+    for question in exercises.questions(exercise):
+        for hint in question.hints:
+            for name in re.findall(r"(?<![\w.])([a-z_][a-z0-9_]*)(?=\.[a-z_]|\()", hint.text):
+                assert name in namespace or hasattr(builtins, name) or name == "layer", \
+                    f"{exercise} {question.id}: hint names {name!r}, which the notebook lacks: {hint.text}"
