@@ -36,16 +36,6 @@ def save_hub_model(folder: Path, standin: bool = False) -> Path:
     return folder
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep all the tests that run in one exercise's solution state on one xdist worker (``--dist loadgroup``):
-    ``notebook_state`` runs a solution notebook once per process, so spread out, each worker would run it."""
-    for item in items:
-        params = getattr(item, "callspec", None)
-        if params and "exercise" in params.params and item.module.__name__ in (
-                "test_exercise_snippets", "test_exercise_wrong_answers"):
-            item.add_marker(pytest.mark.xdist_group(f"exercise{params.params['exercise']}"))
-
-
 @pytest.fixture(scope="session")
 def hub_model_path(tmp_path_factory) -> Path:
     return save_hub_model(tmp_path_factory.mktemp("hub") / "tiny")

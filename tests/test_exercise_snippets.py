@@ -30,6 +30,15 @@ EPOCHS = {"head_epochs": 3, "fine_tune_epochs": 2}
 """The cut-down budget the notebooks run with here (sizes and learning rates stay the offline profile's)."""
 
 
+def on_one_worker(exercise: str, *values: object, **kwargs: object) -> object:
+    """A parameter set for a test that runs in ``exercise``'s solution state: all of them go to one xdist worker
+    (``--dist loadgroup``), which runs that solution once (see :func:`notebook_state`)."""
+    return pytest.param(exercise, *values, marks=pytest.mark.xdist_group(f"exercise{exercise}"), **kwargs)
+
+
+EXERCISES = [on_one_worker(exercise) for exercise in NOTEBOOKS]
+
+
 @dataclasses.dataclass
 class NotebookRun:
     """A solution notebook executed in this process: its final namespace and what each step printed."""
@@ -92,7 +101,7 @@ def _results_in_a_temporary_folder(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path_factory.getbasetemp() / "exercise-results"))
 
 
-@pytest.mark.parametrize("exercise", list(NOTEBOOKS))
+@pytest.mark.parametrize("exercise", EXERCISES)
 def test_every_solution_runs_in_its_notebook_and_passes_its_check(exercise):
     run = notebook_state(exercise)
     questions = exercises.questions(exercise)
@@ -102,7 +111,7 @@ def test_every_solution_runs_in_its_notebook_and_passes_its_check(exercise):
         assert run.regions[qid] in run.question(qid).solution_text()
 
 
-@pytest.mark.parametrize("exercise", list(NOTEBOOKS))
+@pytest.mark.parametrize("exercise", EXERCISES)
 def test_every_hint_with_code_runs_there_and_the_last_one_answers_the_question(exercise):
     run = notebook_state(exercise)
     for question in exercises.questions(exercise):
@@ -114,7 +123,7 @@ def test_every_hint_with_code_runs_there_and_the_last_one_answers_the_question(e
             assert last, f"{exercise} {question.id}: its last hint's code is not a right answer: {last}"
 
 
-@pytest.mark.parametrize("exercise", list(NOTEBOOKS))
+@pytest.mark.parametrize("exercise", EXERCISES)
 def test_hint_names_exist_in_the_notebook_where_they_are_given(exercise):
     """Names a hint's text shows as code (``name.attr``, ``name(``) exist in the notebook's state."""
     namespace = notebook_state(exercise).namespace

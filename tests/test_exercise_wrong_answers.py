@@ -18,7 +18,7 @@ import pytest
 
 from helpers import exercises
 from helpers.errors import CourseError
-from test_exercise_snippets import notebook_state
+from test_exercise_snippets import notebook_state, on_one_worker
 
 LOAD = 'load_base("vgg16", weights="pretrained", include_top=False, input_shape=cfg.image_shape)'
 SCCE = "keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
@@ -328,8 +328,8 @@ def _try(exercise: str, question_id: str, code: str, restore: list[str] | None) 
 CASES = [(*w, None) if len(w) == 4 else w for w in WRONG]
 
 
-@pytest.mark.parametrize("exercise, question_id, code, words, restore", CASES,
-                         ids=[f"{w[0]}-{w[1]}-{i}" for i, w in enumerate(CASES)])
+@pytest.mark.parametrize("exercise, question_id, code, words, restore",
+                         [on_one_worker(*w, id=f"{w[0]}-{w[1]}-{i}") for i, w in enumerate(CASES)])
 def test_wrong_answer_is_refused_with_a_sentence_naming_the_mistake(exercise, question_id, code, words, restore):
     result, error = _try(exercise, question_id, code, restore)
     assert result.status != "correct", f"accepted: {code!r}"
@@ -344,7 +344,8 @@ def test_wrong_answer_is_refused_with_a_sentence_naming_the_mistake(exercise, qu
         assert words in result.message, result.message
 
 
-@pytest.mark.parametrize("exercise, question_id, code", RIGHT, ids=[f"{r[0]}-{r[1]}-{i}" for i, r in enumerate(RIGHT)])
+@pytest.mark.parametrize("exercise, question_id, code",
+                         [on_one_worker(*r, id=f"{r[0]}-{r[1]}-{i}") for i, r in enumerate(RIGHT)])
 def test_a_right_answer_written_differently_is_accepted(exercise, question_id, code):
     result, error = _try(exercise, question_id, code, None)
     assert error is None and result, (result, error)
