@@ -335,6 +335,8 @@ def test_the_harness_leaves_a_fit_alone_that_stops_itself_on_nan(monkeypatch):
     model.optimizer.learning_rate.assign(1e6)  # diverges at once
     with pytest.raises(harness.NonFiniteLoss):
         model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    model, x, y = _regression()  # a fresh start: the same divergence, with the fit handling it
+    model.optimizer.learning_rate.assign(1e6)
     history = model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
     assert not np.isfinite(history.history["loss"][-1])
 

@@ -322,17 +322,20 @@ def test_after_a_resumed_fit_a_later_fit_on_the_same_model_starts_at_the_restore
 
 
 def test_terminate_on_nan_stops_fit_at_the_first_nan_batch_and_its_history_ends_in_nan():
-    """A diverging run with ``keras.callbacks.TerminateOnNaN`` stops where the loss turns NaN, not at the end.
+    """A diverging run with ``keras.callbacks.TerminateOnNaN`` stops right after the batch whose loss is not finite.
 
     Backs:
-      notebooks/09_exercise_compare_with_scratch.ipynb: "A rate so high that the training loss becomes NaN (the weights blow up) is stopped by `keras.callbacks.TerminateOnNaN` at that batch and is not a candidate."
+      notebooks/09_exercise_compare_with_scratch.ipynb: "A rate so high that the training loss becomes NaN (the weights blow up) is stopped by `keras.callbacks.TerminateOnNaN` at that batch and is not a candidate"
     """
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
     model.compile(keras.optimizers.SGD(1e3), "mse")  # far too high a rate: the weights blow up
     x, y = _data(64)
-    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
-    steps = int(model.optimizer.iterations)
-    assert steps < 5 * 8, "TerminateOnNaN should have stopped the run early"
-    assert len(history.epoch) == steps // 8 + 1  # the epoch it stopped in is the last one recorded
+    losses = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: losses.append(logs["loss"]))
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0,
+                        callbacks=[record, keras.callbacks.TerminateOnNaN()])
+    first_bad = next(i for i, loss in enumerate(losses) if not np.isfinite(loss))
+    assert len(losses) == first_bad + 1 == int(model.optimizer.iterations) < 5 * 8  # stopped at that very batch
+    assert len(history.epoch) == first_bad // 8 + 1  # the epoch it stopped in is the last one recorded
     assert not np.isfinite(history.history["loss"][-1])
