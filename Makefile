@@ -3,8 +3,9 @@
 #   make test     set up (first time) and run the whole test suite, as CI runs it (.ci/run)
 PYTHON ?= python3
 # The venvs are made by python -m venv (so pip is there, as for a learner); uv installs into them: the same
-# packages as pip, faster (requirements-dev.txt into a new venv: 30 s with uv, 132 s with pip). --compile-bytecode
-# as pip does: where PYTHONDONTWRITEBYTECODE is set (as on CI), every process would compile TensorFlow anew.
+# packages as pip, faster (requirements-dev.txt into a new venv, on CI: 49-52 s with uv, 132 s with pip).
+# --compile-bytecode as pip does: where PYTHONDONTWRITEBYTECODE is set (as on CI), every process would compile
+# TensorFlow anew (the unit run then took 502 s instead of 315 s).
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
