@@ -19,7 +19,7 @@ from helpers import runtime  # noqa: E402
 
 PACKAGES = ("tensorflow", "keras", "tf_keras", "tensorflow-hub", "tensorflow-datasets", "tensorflow-metadata",
             "protobuf", "numpy", "matplotlib", "pillow", "ipywidgets", "widgetsnbextension", "jupyterlab_widgets",
-            "ipykernel", "ipython", "traitlets", "jupyter_client", "nbval", "pytest")
+            "ipykernel", "ipython", "traitlets", "jupyter_client", "pip", "setuptools", "nbval", "pytest")
 
 
 def main() -> int:

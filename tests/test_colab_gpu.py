@@ -6,6 +6,8 @@ HubLayer's float32 under mixed precision is in test_models.py.
 """
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import re
 import subprocess
 import sys
@@ -178,6 +180,18 @@ def test_colab_install_installs_nothing_when_colab_has_everything(monkeypatch):
     runs = []
     monkeypatch.setattr(subprocess, "run", fake_run(runs))
     assert runtime.colab_install() == [] and runs == []  # this environment has every extra
+
+
+def test_setuptools_is_capped_below_81_while_tensorflow_hub_imports_its_pkg_resources():
+    """setuptools 81 removed ``pkg_resources``; a venv on Python 3.12+ (Colab's is 3.13) has no setuptools of its
+    own, and TensorFlow asks for any, so without the cap a fresh 3.13 install breaks ``import tensorflow_hub``."""
+    hub_init = Path(importlib.util.find_spec("tensorflow_hub").origin).read_text(encoding="utf8")
+    assert "from pkg_resources import" in hub_init, "tensorflow_hub no longer needs pkg_resources: lift the cap"
+    (cap,) = [line for line in (REPO / "requirements.txt").read_text(encoding="utf8").splitlines()
+              if line.startswith("setuptools")]
+    assert re.match(r"setuptools\s*<\s*81\b", cap), cap
+    assert int(importlib.metadata.version("setuptools").split(".")[0]) < 81
+    assert importlib.util.find_spec("pkg_resources") is not None
 
 
 # ---------------------------------------------------------------- GPU: mixed precision, banner
