@@ -21,16 +21,16 @@ COLAB_BIN   := $(COLAB_VENV)/bin
 COLAB_STAMP := $(COLAB_VENV)/.course-installed-$(COLAB_PY)
 # Colab's Python: python3.13 on PATH, else pyenv's newest 3.13 (a pyenv shim that has none does not count);
 # `make test-colab COLAB_PYTHON=/path/to/python3.13` names another.
-COLAB_PYTHON ?= $(shell for p in python$(COLAB_PY) $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(COLAB_PY).*/bin/python$(COLAB_PY) \
-  2>/dev/null | sort -rV); do $$p -c 'import sys; assert sys.version_info[:2] == ($(subst .,$(comma),$(COLAB_PY))) and \
-  sys._is_gil_enabled(); print(sys.executable)' 2>/dev/null && break; done)
-NO_COLAB_PYTHON := The Colab test environment (make test-colab) needs Python $(COLAB_PY), Colab's, and found none, on PATH or in pyenv: install one \
-  (pyenv install $(COLAB_PY), or a Debian 13 root: CONTRIBUTING.md, The Colab test environment) or name it with \
-  COLAB_PYTHON=/path/to/python$(COLAB_PY)
-comma := ,
+COLAB_PYTHON ?= $(shell for p in python$(COLAB_PY) \
+  $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(COLAB_PY).*/bin/python$(COLAB_PY) 2>/dev/null | sort -rV); \
+  do $$p -c '$(PRINT_IF_COLAB_PY)' 2>/dev/null && break; done)
+PRINT_IF_COLAB_PY = import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(COLAB_PY)" or print(sys.executable))
+NO_COLAB_PYTHON := The Colab test environment (make test-colab) needs Python $(COLAB_PY), Colab's, and found \
+  none, on PATH or in pyenv: install one (pyenv install $(COLAB_PY), or a Debian 13 root: CONTRIBUTING.md, The Colab \
+  test environment) or name it with COLAB_PYTHON=/path/to/python$(COLAB_PY)
 
-.PHONY: help setup lab course prefetch test test-ready test-main test-unit test-notebooks test-notebooks-real test-colab \
-        test-colab-unit test-colab-mocked test-colab-offline \
+.PHONY: help setup lab course prefetch test test-ready test-main test-unit test-notebooks test-notebooks-real \
+        test-colab test-colab-unit test-colab-mocked test-colab-offline \
         test-browser verify-real assets benchmarks strip clean
 
 help:  ## learner: this list
@@ -69,8 +69,10 @@ test-ready:
 	@test -n "$(COLAB_PYTHON)" || { echo "$(NO_COLAB_PYTHON)" >&2; exit 1; }
 	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && \
 	  echo "=== installing Debian's chromium (the browser test drives JupyterLab in it)" && \
-	  { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
-	  { echo "make test needs Debian's chromium for test-browser ($(CHROMIUM)): sudo apt-get install chromium" >&2; exit 1; }
+	  { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
+	  { echo "make test needs Debian's chromium for test-browser ($(CHROMIUM)): sudo apt-get install chromium" >&2; \
+	    exit 1; }
 CHROMIUM := /usr/bin/chromium
 
 # The whole suite, as CI runs it (.ci/run): the main environment, Colab's, and JupyterLab in a browser.
@@ -129,7 +131,7 @@ COLAB_OFFLINE := notebooks/06_fine_tune.ipynb notebooks/solutions/08_exercise_vg
 COLAB_UNIT_SKIP := --ignore=tests/test_exercise_wrong_answers.py --ignore=tests/test_exercise_snippets.py \
 	--ignore=tests/test_notebooks.py --ignore=tests/test_benchmarks.py --ignore=tests/test_offline_assets.py
 
-test-colab: $(COLAB_STAMP)  ## maintainer: Colab's Python and packages in .venv-colab: test-colab-unit, -mocked, -offline
+test-colab: $(COLAB_STAMP)  ## maintainer: Colab's Python and packages (.venv-colab): unit, mocked real, offline
 	$(PARALLEL) test-colab-unit test-colab-mocked test-colab-offline
 
 test-colab-unit: $(COLAB_STAMP)
