@@ -3,17 +3,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent
-sys.path.insert(0, str(REPO / "tests"))
+import harness  # tests/harness.py: pyproject.toml puts tests/ on sys.path (pytest's pythonpath)
+import output_check
 
-import harness  # noqa: E402
-import output_check  # noqa: E402
+REPO = Path(__file__).resolve().parent
 
 VERIFY_REAL = os.environ.get("COURSE_VERIFY_REAL") == "1"  # make verify-real: real network, real caches
 

@@ -7,7 +7,7 @@ The base is the offline stand-in, ``keras.applications.MobileNetV2(alpha=standin
 pooling="avg", weights=data/models/mobilenet_v2_standin/notop.weights.h5)``; data: the train split of the
 offline stand-in of cats_vs_dogs (glyphs_binary).
 
-    python benchmarks/cached_features.py [--epochs 8] [--image-size 64] [--split train]   # e.g. --image-size 96
+    python -m benchmarks.cached_features [--epochs 8] [--image-size 64] [--split train]   # e.g. --image-size 96
 
 Prints one JSON line: ``speedup`` = median steady-state epoch time slow / fast (epoch 1 excluded: tracing
 and cache filling), plus the one-off extraction time (first call, which traces the base, and a warm
@@ -21,26 +21,22 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("COURSE_PROFILE", "offline")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from helpers import config, data, standins  # noqa: E402
+from helpers import catalogue, config, data, standins  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import EpochTimer  # noqa: E402
+from benchmarks.timing import EpochTimer  # noqa: E402
 
 
 def standin_base(image_size: int) -> tuple[keras.Model, str]:
     """The keras-form MobileNetV2 stand-in, frozen, and what was loaded (random weights if it is missing)."""
-    weights = config.MODELS["mobilenet_v2"].standin
+    weights = catalogue.MODELS["mobilenet_v2"].standin
     found = weights.exists()
     base = keras.applications.MobileNetV2(alpha=standins.MOBILENET_V2_ALPHA, include_top=False, pooling="avg",
                                           weights=str(weights) if found else None,
@@ -101,7 +97,7 @@ def main() -> None:
         "epochs_recompute_s": [round(s, 3) for s in slow_timer.seconds],
         "epochs_cached_s": [round(s, 4) for s in fast_timer.seconds],
         "examples": int(len(labels)), "feature_shape": list(features.shape[1:]), "image_size": size,
-        "batch_size": batch, "dataset": f"{config.DATASETS[args.dataset].standin} {args.split}", "base": base_text,
+        "batch_size": batch, "dataset": f"{catalogue.DATASETS[args.dataset].standin} {args.split}", "base": base_text,
         "target_speedup": 10, "cpus": os.cpu_count(), "tensorflow": tf.__version__,
     }))
 

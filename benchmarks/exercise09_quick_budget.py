@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from helpers.config import DATASETS, PROFILES, SCRATCH_LEARNING_RATES  # noqa: E402
+from helpers.catalogue import DATASETS  # noqa: E402
+from helpers.config import PROFILES, SCRATCH_LEARNING_RATES  # noqa: E402
 from helpers.data import extract_features, features_dataset, make_pipeline  # noqa: E402
 from helpers.exercise09 import scratch_plan  # noqa: E402
 from helpers.models import restart_training  # noqa: E402

@@ -8,7 +8,7 @@ prefetch), one by the same preprocessed images materialised in memory as tensors
 (``Dataset.from_tensor_slices(...).shuffle().batch()``, the cheapest feed there is), and, for
 information, one fed ``fit(x, y)`` numpy arrays. Every model is traced beforehand on the validation split.
 
-    python benchmarks/input_pipeline.py [--epochs 20] [--first-epoch-repeats 3] [--split train] [--augment]
+    python -m benchmarks.input_pipeline [--epochs 20] [--first-epoch-repeats 3] [--split train] [--augment]
 
 Prints one JSON line. ``overhead``: median over the steady-state rounds of pipeline epoch / in-memory
 epoch, minus 1 (the pipeline's cache full). ``first_epoch_overhead``: the same for a pipeline's first,
@@ -22,27 +22,23 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("COURSE_PROFILE", "offline")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from helpers import config, data, standins  # noqa: E402
+from helpers import catalogue, config, data, standins  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import EpochTimer  # noqa: E402
+from benchmarks.timing import EpochTimer  # noqa: E402
 
 
 def frozen_hub_base() -> tuple[keras.layers.Layer, str]:
     """The TF-Hub-format MobileNetV2 stand-in as a frozen Keras 3 layer, and how it was loaded."""
-    path = config.MODELS["mobilenet_v2_hub"].standin
+    path = catalogue.MODELS["mobilenet_v2_hub"].standin
     if not path.is_dir():  # same architecture, random weights: timings stay meaningful
         base = keras.applications.MobileNetV2(alpha=standins.MOBILENET_V2_ALPHA, include_top=False, pooling="avg",
                                                 weights=None)
@@ -158,7 +154,7 @@ def main() -> None:
         "materialise_in_memory_s": round(materialise_s, 3),
         "rounds": {"first_epoch": len(first), "steady": len(steady)},
         "examples": int(len(y)), "image_size": size, "batch_size": batch, "augment": args.augment,
-        "dataset": f"{config.DATASETS[args.dataset].standin} {args.split}", "base": base_text,
+        "dataset": f"{catalogue.DATASETS[args.dataset].standin} {args.split}", "base": base_text,
         "target_overhead": 0.10, "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
         "tensorflow": tf.__version__,
     }))

@@ -1,8 +1,8 @@
 """How long each notebook takes offline, alone, as the test suite runs it; the figures go into docs/timings.csv.
 
-    python benchmarks/notebook_times.py                       # every notebook (solutions for 07-09)
-    python benchmarks/notebook_times.py notebooks/05_*.ipynb  # some
-    python benchmarks/notebook_times.py --dry-run             # measure and print, leave the CSV alone
+    python -m benchmarks.notebook_times                       # every notebook (solutions for 07-09)
+    python -m benchmarks.notebook_times notebooks/05_*.ipynb  # some
+    python -m benchmarks.notebook_times --dry-run             # measure and print, leave the CSV alone
 
 Each notebook runs in its own nbval session (kernel start and imports included), offline profile, one after the
 other, with no saved exercise results. Measure on an idle machine: another job on the 2 cores doubles the figures.
@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from scripts import nbtools
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-import nbtools  # noqa: E402
 
 
 def default_notebooks() -> list[Path]:

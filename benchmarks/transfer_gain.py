@@ -40,13 +40,13 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for helpers/
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from helpers import standins  # noqa: E402
+from helpers.catalogue import DATASETS  # noqa: E402
 from helpers.config import PROFILES, SCRATCH_LEARNING_RATES, Profile  # noqa: E402
 from helpers.data import (Splits, augmentation_layers, extract_features, features_dataset,  # noqa: E402
                           load_dataset, make_pipeline, preprocessing_for)
@@ -54,7 +54,7 @@ from helpers.models import load_base  # noqa: E402
 
 NOTEBOOK_RUNS = {"cats_vs_dogs": ("mobilenet_v2", True), "tf_flowers": ("vgg16", False)}
 """Real dataset -> (the base its notebooks use, augmented training batches?): 06 and 07-09."""
-TARGETS = {standins.DATASETS[real]: (real, *run) for real, run in NOTEBOOK_RUNS.items()}
+TARGETS = {DATASETS[real].standin: (real, *run) for real, run in NOTEBOOK_RUNS.items()}
 """Bundled target set -> (the real dataset its notebooks ask for, base model, augmented training batches?)."""
 VGG16_TOP_BLOCK = f"block{len(standins.VGG16_CONVS)}"
 """The block exercise 08 fine-tunes: VGG16's last (its layer names start with it)."""

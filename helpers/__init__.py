@@ -1,4 +1,8 @@
-"""Plumbing for the course notebooks: config, data, models, plots, widgets, exercises.
+"""Plumbing for the course notebooks; the transfer-learning calls stay in the notebooks.
+
+Lesson modules: config (profiles, ``setup()``), data, images, models, plots, widgets, distribute, errors.
+The assets and the machine: catalogue (every base model and dataset), standins (the offline stand-ins),
+runtime (Colab installs, caches, hosts, GPU). Grading of exercises 07-09: the exercises package.
 
 Start every notebook with::
 

@@ -1,4 +1,4 @@
-"""Profiles, the asset catalogue and the one-call notebook setup.
+"""Profiles and the one-call notebook setup: the banner, warning filters, the out-of-memory message, ``expect``.
 
 Every notebook starts with ``cfg = setup()``. It resolves the *profile* once per kernel:
 
@@ -8,18 +8,15 @@ Every notebook starts with ``cfg = setup()``. It resolves the *profile* once per
 * ``auto``    (``COURSE_PROFILE`` unset) ``full``/``quick`` when the real assets are reachable or cached,
   else ``offline``, decided in a few seconds.
 
-The handle of every real asset lives in :data:`DATASETS` and :data:`MODELS`, next to the stand-in that
-replaces it offline. Notebooks read sizes and epochs from the returned :class:`Profile`.
+The handle of every real asset lives in the catalogue (:mod:`helpers.catalogue`), next to the stand-in that
+replaces it offline; probing the machine (caches, hosts, GPU) is :mod:`helpers.runtime`'s. Notebooks read sizes
+and epochs from the returned :class:`Profile`.
 """
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import sys
-import threading
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,123 +98,6 @@ SCRATCH_LEARNING_RATES: tuple[float, ...] = (1e-2, 1e-3, 3e-4)
 ``benchmarks/transfer_gain.py`` both use it, so the comparison gives the from-scratch side its best chance."""
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    """A real tfds dataset, how the course splits it, and its offline stand-in."""
-
-    name: str
-    num_classes: int
-    train_size: int  # examples in the real dataset's only split, "train"
-    splits: dict[str, str]  # full profile
-    quick_splits: dict[str, str]
-    homepage: str
-    license: str
-    mirror_safe: bool = True  # a mirrored photo keeps its class (cats, flowers); a mirrored digit does not
-
-    @property
-    def standin(self) -> str:
-        """The tfds name of the offline stand-in shipped in data/tfds (see helpers/standins.py)."""
-        return standins.DATASETS[self.name]
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    "cats_vs_dogs": DatasetSpec(
-        name="cats_vs_dogs", num_classes=2, train_size=23_262,
-        splits={"train": "train[:80%]", "validation": "train[80%:90%]", "test": "train[90%:]"},
-        quick_splits={"train": "train[:10%]", "validation": "train[80%:82%]", "test": "train[90%:93%]"},
-        homepage="https://www.microsoft.com/en-us/download/details.aspx?id=54765",
-        license="Microsoft Research licence for the Kaggle Dogs vs. Cats images (research use)",
-    ),
-    "tf_flowers": DatasetSpec(
-        name="tf_flowers", num_classes=5, train_size=3_670,
-        splits={"train": "train[:80%]", "validation": "train[80%:90%]", "test": "train[90%:]"},
-        quick_splits={"train": "train[:30%]", "validation": "train[80%:85%]", "test": "train[90%:]"},
-        homepage="https://www.tensorflow.org/datasets/catalog/tf_flowers",
-        license="CC BY 2.0 (photos from Flickr, credited in the dataset's LICENSE.txt)",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A pre-trained base: where the real one comes from, what it expects, and its stand-in."""
-
-    name: str
-    source: str  # "tfhub" or "keras"
-    handle: str  # TF Hub handle, or keras.applications attribute name
-    input_size: int  # the size it was trained at
-    preprocessing: str  # "[0,1]", "[-1,1]", "caffe" or "raw [0,255]"
-    params_millions: float  # without the ImageNet classifier
-    imagenet_top1: float  # published, as a fraction
-    standin: Path | None  # the stand-in's folder or weights file (helpers/standins.py), or None
-    license: str = "Apache-2.0"
-    kaggle_handle: str | None = None  # where a tfhub.dev handle redirects to since 2023-11 (Kaggle Models)
-
-
-TFHUB_MOBILENET_V2 = "https://tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4"
-TFHUB_MOBILENET_V2_CLASSIFIER = "https://tfhub.dev/google/tf2-preview/mobilenet_v2/classification/4"
-KAGGLE_MOBILENET_V2 = "https://www.kaggle.com/models/google/mobilenet-v2/TensorFlow2/tf2-preview-feature-vector/4"
-"""The seed's handle in its Kaggle form: tfhub.dev handles redirect to Kaggle Models (since 2023-11), and hub.load
-takes either."""
-
-MODELS: dict[str, ModelSpec] = {
-    "mobilenet_v2_hub": ModelSpec(
-        "mobilenet_v2_hub", "tfhub", TFHUB_MOBILENET_V2, 224, "[0,1]", 2.26, 0.718,
-        standin=standins.MOBILENET_V2_FEATURE_VECTOR, kaggle_handle=KAGGLE_MOBILENET_V2),
-    "mobilenet_v2_hub_classifier": ModelSpec(
-        "mobilenet_v2_hub_classifier", "tfhub", TFHUB_MOBILENET_V2_CLASSIFIER, 224, "[0,1]", 3.54, 0.718,
-        standin=standins.MOBILENET_V2_CLASSIFIER),
-    "mobilenet_v2": ModelSpec(
-        "mobilenet_v2", "keras", "MobileNetV2", 224, "[-1,1]", 2.26, 0.713,
-        standin=standins.MOBILENET_V2_WEIGHTS),
-    "vgg16": ModelSpec(
-        "vgg16", "keras", "VGG16", 224, "caffe", 14.71, 0.713,
-        standin=standins.VGG16_WEIGHTS),
-    "resnet50": ModelSpec("resnet50", "keras", "ResNet50", 224, "caffe", 23.59, 0.749, standin=None),
-    "efficientnet_b0": ModelSpec(
-        "efficientnet_b0", "keras", "EfficientNetB0", 224, "raw [0,255]", 4.05, 0.771, standin=None),
-}
-
-IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
-"""The 1001 labels (background + ImageNet's 1000) of the TF Hub classifier's outputs."""
-
-CATALOGUE_HOSTS = ("tfhub.dev", "www.kaggle.com", "storage.googleapis.com", "download.microsoft.com")
-"""Where the real assets come from: TF Hub handles redirect to Kaggle; Keras weights and tf_flowers come
-from GCS, the cats_vs_dogs archive from Microsoft."""
-PROBE_URLS = {
-    "tfhub.dev": TFHUB_MOBILENET_V2 + "?tf-hub-format=compressed",
-    "storage.googleapis.com": "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",
-    "download.microsoft.com": "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
-                              "kagglecatsanddogs_5340.zip",
-}
-"""A real file on each host: a host "answers" when it serves that file's headers (a proxy or portal that
-accepts connections but not the course's downloads does not)."""
-
-
-def _unknown(kind: str, name: Any, known: list[str], where: str) -> CourseValueError:
-    """The error for a name the catalogue does not have: what it has, and the likely intended one."""
-    import difflib
-
-    guess = next((k for k in known if isinstance(name, str) and k.lower() == name.lower()), None)
-    guess = guess or next(iter(difflib.get_close_matches(str(name), known, n=1)), None)
-    hint = f" Did you mean {guess!r}?" if guess else ""
-    return CourseValueError(f"{where}: there is no {kind} {name!r}.{hint} The catalogue has: {', '.join(known)}.")
-
-
-def model_spec(name: str, where: str = "the catalogue") -> ModelSpec:
-    """The catalogue's :class:`ModelSpec` for ``name``, or a clear error naming the models it has."""
-    if name not in MODELS:
-        raise _unknown("model", name, list(MODELS), where)
-    return MODELS[name]
-
-
-def dataset_spec(name: str, where: str = "the catalogue") -> DatasetSpec:
-    """The catalogue's :class:`DatasetSpec` for ``name``, or a clear error naming the datasets it has."""
-    if name not in DATASETS:
-        raise _unknown("dataset", name, list(DATASETS), where)
-    return DATASETS[name]
-
-
 def as_profile(profile: Profile | str | None, where: str) -> Profile:
     """``profile`` as a :class:`Profile`: the active one for None, a name looked up in :data:`PROFILES`."""
     if profile is None:
@@ -228,74 +108,6 @@ def as_profile(profile: Profile | str | None, where: str) -> Profile:
         return PROFILES[profile]
     raise CourseValueError(f"{where}: the profile is one of {', '.join(PROFILES)} (or leave it out for the active "
                            f"one); got {profile!r}.")
-
-
-def hub_cache_dir() -> Path:
-    """The folder TF Hub caches models in (``TFHUB_CACHE_DIR``, default ``/tmp/tfhub_modules``)."""
-    return Path(os.environ.get("TFHUB_CACHE_DIR", Path(os.environ.get("TMPDIR", "/tmp")) / "tfhub_modules"))
-
-
-def hub_cache_path(handle: str) -> Path:
-    """Where TF Hub looks for ``handle`` in its cache: the sha1 of the exact handle string."""
-    return hub_cache_dir() / hashlib.sha1(handle.encode("utf8")).hexdigest()
-
-
-def tfds_data_dir() -> Path:
-    """Where tfds keeps prepared datasets (``TFDS_DATA_DIR``, default ``~/tensorflow_datasets``)."""
-    return Path(os.environ.get("TFDS_DATA_DIR", Path.home() / "tensorflow_datasets"))
-
-
-def keras_cache_dir() -> Path:
-    """Where Keras keeps downloaded weights (``KERAS_HOME``, default ``~/.keras``) / models."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
-
-
-def _host_answers(host: str, timeout: float) -> bool:
-    request = urllib.request.Request(PROBE_URLS.get(host, f"https://{host}/"), method="HEAD")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status < 400
-    except Exception:  # noqa: BLE001 -- DNS, TLS, HTTP errors: not reachable
-        return False
-
-
-def hosts_reachable(hosts: tuple[str, ...] = CATALOGUE_HOSTS, timeout: float = 2.0) -> dict[str, bool]:
-    """Ask every host at once; return ``{host: served its probe file within timeout}``, in ``timeout`` seconds.
-
-    The whole check, DNS included (which socket timeouts do not bound), ends at the deadline: a host still
-    busy then counts as silent.
-    """
-    answers = dict.fromkeys(hosts, False)
-
-    def ask(host: str) -> None:
-        answers[host] = _host_answers(host, timeout)
-
-    threads = [threading.Thread(target=ask, args=(h,), daemon=True) for h in hosts]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return {h: answers[h] and not t.is_alive() for h, t in zip(hosts, threads)}
-
-
-def tfds_prepared(name: str, data_dir: Path | None = None) -> bool:
-    """True when tfds dataset ``name`` is fully prepared in ``data_dir`` (default :func:`tfds_data_dir`).
-
-    A download that failed half-way can leave an empty folder behind: only a version folder with its
-    ``dataset_info.json`` counts.
-    """
-    return any((data_dir or tfds_data_dir()).glob(f"{name}/*/dataset_info.json"))
-
-
-def real_assets_cached() -> bool:
-    """True when every real model and dataset the tutorial needs is already on disk (e.g. prefetched)."""
-    hub_ok = all(
-        hub_cache_path(m.handle).is_dir() and any(hub_cache_path(m.handle).iterdir())
-        for m in MODELS.values() if m.source == "tfhub"
-    )
-    tfds_ok = all(tfds_prepared(d.name) for d in DATASETS.values())
-    return hub_ok and tfds_ok
 
 
 @dataclass(frozen=True)
@@ -311,22 +123,6 @@ class Resolution:
 _RESOLVED: Resolution | None = None
 
 
-def gpu_available() -> bool:
-    """True when TensorFlow sees a GPU (or the test harness simulates one, see :func:`simulated_gpu`)."""
-    import tensorflow as tf
-
-    return simulated_gpu() or bool(tf.config.list_physical_devices("GPU"))
-
-
-def simulated_gpu() -> bool:
-    """True when the test harness asks for the GPU code path on a CPU (``COURSE_HARNESS_GPU=1``).
-
-    ``make test-colab`` sets it, so that the notebooks run as on Colab's GPU: mixed precision (float16 maths),
-    float32 logits. Only honoured inside the harness: a learner's run never pretends to have a GPU.
-    """
-    return in_test_harness() and os.environ.get("COURSE_HARNESS_GPU") == "1"
-
-
 def resolve_profile(refresh: bool = False) -> Resolution:
     """Decide the profile from ``COURSE_PROFILE`` (see the module docstring), once per kernel and value.
 
@@ -340,7 +136,7 @@ def resolve_profile(refresh: bool = False) -> Resolution:
     asked = os.environ.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
     if _RESOLVED is not None and not refresh and _RESOLVED.asked == asked:
         return _RESOLVED
-    gpu = gpu_available()
+    gpu = runtime.gpu_available()
     if asked in PROFILES:
         name, reason = asked, f"COURSE_PROFILE={asked} is set"
     elif asked == "auto":
@@ -359,9 +155,9 @@ def resolve_profile(refresh: bool = False) -> Resolution:
 def _auto_profile(gpu: bool) -> tuple[str, str]:
     real = "full" if gpu else "quick"
     why_size = "a GPU was found" if gpu else "no GPU, so the CPU-sized profile"
-    if real_assets_cached():
+    if runtime.real_assets_cached():
         return real, f"COURSE_PROFILE is unset and the real assets are cached on this machine; {why_size}"
-    answers = hosts_reachable()
+    answers = runtime.hosts_reachable()
     if all(answers.values()):
         return real, f"COURSE_PROFILE is unset and the model/data hosts answer; {why_size}"
     silent = ", ".join(h for h, ok in answers.items() if not ok)
@@ -403,7 +199,7 @@ def banner(resolution: Resolution) -> str:
     lines += [
         SWITCH_PROFILE,
         "  ".join(f"{k} {v}" for k, v in runtime.versions().items()),
-        ("GPU: yes" + (" (SIMULATED by the test harness: the GPU code path on a CPU)" if simulated_gpu() else "")
+        ("GPU: yes" + (" (SIMULATED by the test harness: the GPU code path on a CPU)" if runtime.simulated_gpu() else "")
          + ("; mixed precision on (float16 maths, float32 weights)" if p.real_assets else ""))
         if resolution.gpu else
         "GPU: none, training runs on the CPU. In Colab: Runtime > Change runtime type > T4 GPU.",
@@ -520,16 +316,3 @@ def expect(condition: bool, message: str) -> None:
                              "Restart & Run All); if it persists, please report it.")
     else:
         print(f"OK: {message}")
-
-
-def dataset_splits(name: str, profile: Profile) -> tuple[str, dict[str, str], Path | None]:
-    """``(tfds name, {train/validation/test: split spec}, data_dir)`` for ``name`` in ``profile``.
-
-    >>> dataset_splits("cats_vs_dogs", PROFILES["offline"])[0]
-    'glyphs_binary'
-    """
-    spec = dataset_spec(name, "dataset_splits")
-    if not profile.real_assets:
-        return spec.standin, dict(standins.SPLITS), standins.TFDS_DIR
-    splits = spec.splits if profile.name == "full" else spec.quick_splits
-    return spec.name, dict(splits), None

@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from helpers import config
+from helpers import catalogue, config, runtime
 from helpers.errors import AssetUnavailableError, CourseValueError
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -72,14 +72,14 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
     >>> load_dataset("tf_flowers").class_names  # offline: the stand-in's classes
     ['two', 'four', 'five', 'seven', 'nine']
     """
-    spec = config.dataset_spec(name, "load_dataset")
+    spec = catalogue.dataset_spec(name, "load_dataset")
     if isinstance(profile, str) and profile in SPLIT_NAMES:
         raise CourseValueError(f"load_dataset({name!r}, {profile!r}): the second argument is the profile, not a "
                                "split. load_dataset returns all three splits: splits.train, splits.validation, "
                                "splits.test.")
     active = config.as_profile(profile, "load_dataset")
-    tfds_name, split_specs, bundled_dir = config.dataset_splits(name, active)
-    data_dir = bundled_dir or config.tfds_data_dir()
+    tfds_name, split_specs, bundled_dir = catalogue.dataset_splits(name, active)
+    data_dir = bundled_dir or runtime.tfds_data_dir()
 
     def _load(download: bool):
         return tfds.load(tfds_name, split=[split_specs[s] for s in SPLIT_NAMES], data_dir=str(data_dir),
@@ -93,7 +93,7 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
                 f"The offline stand-in {tfds_name!r} (for {name!r}) is missing from {data_dir}. It ships with "
                 "the course repository in data/tfds: check that your clone is complete (see data/README.md)."
             ) from None
-        if not all(config.hosts_reachable(timeout=2.0).values()):
+        if not all(runtime.hosts_reachable(timeout=2.0).values()):
             raise DatasetUnavailableError(
                 f"{name!r} is not in {data_dir} and its download hosts do not answer (no network, or a proxy "
                 f"that blocks them). {_GET_IT_OFFLINE}") from None
@@ -135,8 +135,6 @@ _BY_CONVENTION: dict[str, Callable] = {
     "caffe": keras.applications.vgg16.preprocess_input,
     "raw [0,255]": keras.applications.efficientnet.preprocess_input,  # returns its input unchanged
 }
-_KERAS_MODULES = {"MobileNetV2": "mobilenet_v2", "VGG16": "vgg16", "ResNet50": "resnet50",
-                  "EfficientNetB0": "efficientnet"}
 
 
 def preprocessing_for(model_name: str) -> Callable:
@@ -152,12 +150,12 @@ def preprocessing_for(model_name: str) -> Callable:
     """
     if model_name in _BY_CONVENTION:
         return _BY_CONVENTION[model_name]
-    if model_name not in config.MODELS:
+    if model_name not in catalogue.MODELS:
         raise CourseValueError(f"preprocessing_for: there is no model or convention {model_name!r}. Use one of: "
-                               f"{', '.join(config.MODELS)}, or a convention: {', '.join(_BY_CONVENTION)}.")
-    spec = config.MODELS[model_name]
-    if spec.source == "keras" and spec.handle in _KERAS_MODULES:
-        return getattr(keras.applications, _KERAS_MODULES[spec.handle]).preprocess_input
+                               f"{', '.join(catalogue.MODELS)}, or a convention: {', '.join(_BY_CONVENTION)}.")
+    spec = catalogue.MODELS[model_name]
+    if spec.keras_module:
+        return spec.preprocess_input
     return _BY_CONVENTION[spec.preprocessing]
 
 

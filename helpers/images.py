@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
-from helpers import config, standins
+from helpers import config, runtime, standins
 from helpers.data import Splits, resize_to_uint8
 
 STANDIN_FOLDER = standins.DATA_DIR / "own_images"
@@ -422,7 +422,7 @@ def example_folder(profile: config.Profile | None = None) -> Path:
     profile = profile or config.resolve_profile().profile
     if not profile.real_assets:
         return STANDIN_FOLDER
-    unpacked = config.keras_cache_dir().parent / "datasets" / "flower_photos" / "flower_photos"
+    unpacked = runtime.keras_cache_dir().parent / "datasets" / "flower_photos" / "flower_photos"
     if unpacked.is_dir():
         return unpacked
     try:

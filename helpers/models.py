@@ -14,9 +14,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers import config
+from helpers import catalogue, config, runtime
 from helpers.errors import AssetUnavailableError, CourseError, CourseValueError
-from helpers.standins import MOBILENET_V2_ALPHA, is_standin, source_classes, standin_label, vgg16_standin
+from helpers.standins import is_standin, source_classes, standin_label
 
 
 class StandinRefused(CourseError, RuntimeError):
@@ -30,11 +30,11 @@ def model_handle(name: str, profile: config.Profile | None = None) -> str:
     '.../data/models/mobilenet_v2_standin/feature_vector'
     """
     profile = config.as_profile(profile, "model_handle")
-    spec = config.model_spec(name, "model_handle")
+    spec = catalogue.model_spec(name, "model_handle")
     if spec.source != "tfhub":
         raise CourseValueError(f"model_handle({name!r}): {name} is a keras.applications model, not a TF Hub one: "
                                f"load it with load_base({name!r}). TF Hub models: "
-                               f"{', '.join(n for n, m in config.MODELS.items() if m.source == 'tfhub')}.")
+                               f"{', '.join(n for n, m in catalogue.MODELS.items() if m.source == 'tfhub')}.")
     if profile.real_assets:
         return spec.handle
     if spec.standin is None:
@@ -44,7 +44,7 @@ def model_handle(name: str, profile: config.Profile | None = None) -> str:
 
 def standin_names() -> list[str]:
     """Catalogue names that have an offline stand-in."""
-    return [n for n, m in config.MODELS.items() if m.standin]
+    return [n for n, m in catalogue.MODELS.items() if m.standin]
 
 
 def _guard_standin(path: str | Path, what: str) -> None:
@@ -53,7 +53,7 @@ def _guard_standin(path: str | Path, what: str) -> None:
         raise StandinRefused(
             f"{what} resolved to {path}, which is one of this course's STAND-IN models, not the real one.\n"
             f"The '{profile.name}' profile only uses real assets. If a test left it in your TF Hub cache, delete "
-            f"that folder (cache: {config.hub_cache_dir()}), or set COURSE_PROFILE=offline to use stand-ins.")
+            f"that folder (cache: {runtime.hub_cache_dir()}), or set COURSE_PROFILE=offline to use stand-ins.")
 
 
 HUB_DOWNLOAD_FAILED = (
@@ -74,7 +74,7 @@ def load_hub_module(handle: str) -> Any:
     try:
         path = hub.resolve(handle)
     except OSError as error:  # URLError and HTTPError are OSErrors
-        kaggle = next((m.kaggle_handle for m in config.MODELS.values() if m.handle == handle and m.kaggle_handle),
+        kaggle = next((m.kaggle_handle for m in catalogue.MODELS.values() if m.handle == handle and m.kaggle_handle),
                       "its Kaggle page")
         raise AssetUnavailableError(HUB_DOWNLOAD_FAILED.format(handle=handle, error=error, kaggle=kaggle)) from None
     _guard_standin(path, f"TF Hub handle {handle!r}")
@@ -145,7 +145,7 @@ class HubLayer(keras.layers.Layer):
 def _hub_label(handle: str) -> str:
     """What a TF Hub handle is, for a learner: the real model, or a stand-in (and for which real one)."""
     if is_standin(handle):
-        real = next((m.handle for m in config.MODELS.values() if m.standin and str(m.standin) == str(handle)), None)
+        real = next((m.handle for m in catalogue.MODELS.values() if m.standin and str(m.standin) == str(handle)), None)
         return f"a STAND-IN TF Hub model from {standin_label(Path(handle))}" + (f", in place of {real}" if real else "")
     return f"the TF Hub model {handle}"
 
@@ -162,7 +162,7 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
     >>> base_model = load_base("vgg16", input_shape=(64, 64, 3))
     """
     profile = config.as_profile(profile, "load_base")
-    spec = config.model_spec(name, "load_base")
+    spec = catalogue.model_spec(name, "load_base")
     if spec.source != "keras":
         raise CourseValueError(f"load_base({name!r}): {name} is a TF Hub model: use HubLayer(model_handle({name!r})).")
     if weights not in ("pretrained", "imagenet", None):
@@ -197,18 +197,13 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
 
 
 def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[keras.Model, str]:
-    spec = config.MODELS[name]
+    spec = catalogue.MODELS[name]
     if spec.standin is None:
         raise CourseValueError(f"{name} has no offline stand-in; offline, use one of {', '.join(standin_names())} "
                                "(the other bases need the real profiles: COURSE_PROFILE=quick or full).")
     path = str(spec.standin) if pretrained else None
     label = "pre-trained on glyphs_source" if pretrained else "random weights"
-    if name == "vgg16":
-        model = vgg16_standin(weights=path, **kwargs)
-        return model, f"STAND-IN for VGG16 (same layout and layer names, fewer filters, {label})"
-    model = getattr(keras.applications, spec.handle)(alpha=MOBILENET_V2_ALPHA, weights=path, **kwargs)
-    return model, (f"STAND-IN for {spec.handle}: keras.applications.{spec.handle}(alpha="
-                   f"{MOBILENET_V2_ALPHA}, ...) {label}")
+    return spec.standin_build(weights=path, **kwargs), spec.standin_loaded.format(label=label)
 
 
 def classifier_labels(profile: config.Profile | None = None) -> list[str]:
@@ -217,7 +212,7 @@ def classifier_labels(profile: config.Profile | None = None) -> list[str]:
     if not profile.real_assets:
         return source_classes()
     try:
-        path = keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL)
+        path = keras.utils.get_file("ImageNetLabels.txt", catalogue.IMAGENET_LABELS_URL)
     except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception("URL fetch failure ...")
         if "URL fetch failure" not in str(error):
             raise
@@ -403,5 +398,5 @@ def catalogue_table() -> list[dict[str, Any]]:
          "handle": m.handle, "kaggle handle": m.kaggle_handle or "-", "input": m.input_size, "preprocessing": m.preprocessing,
          "params (M)": m.params_millions, "ImageNet top-1": m.imagenet_top1,
          "offline stand-in": standin_label(m.standin) if m.standin else "-"}
-        for m in config.MODELS.values()
+        for m in catalogue.MODELS.values()
     ]

@@ -1,4 +1,5 @@
-"""The Python the course runs in: what Colab lacks, a broken package pair, TensorFlow's start-up noise, versions.
+"""The machine the course runs on: what Colab lacks, a broken package pair, TensorFlow's start-up noise, versions;
+where the real assets are cached, whether their hosts answer, whether there is a GPU.
 
 :func:`helpers.config.setup` calls these; nothing here imports TensorFlow at import time.
 
@@ -7,9 +8,12 @@
 * :func:`import_tensorflow` imports TensorFlow and lists its devices without the C++ lines TensorFlow prints on
   every machine at that moment (tensorflow/tensorflow#100442: ``TF_CPP_MIN_LOG_LEVEL`` cannot silence them). Only
   those known lines are dropped, only during that import: every other line, and everything printed later, shows.
+* :func:`hosts_reachable`, :func:`real_assets_cached` and :func:`gpu_available` tell the ``auto`` profile what
+  this machine has; the ``*_dir`` functions say where TF Hub, tfds and Keras keep what they download.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 import os
@@ -18,6 +22,12 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from helpers import catalogue
 
 COLAB_EXTRAS = {"tensorflow_hub": "tensorflow-hub", "tensorflow_datasets": "tensorflow-datasets",
                 "importlib_resources": "importlib_resources", "tf_keras": "tf-keras", "ipywidgets": "ipywidgets"}
@@ -153,3 +163,90 @@ def missing_packages() -> list[str]:
     """The course's packages this Python cannot import (a kernel from outside the course's environment)."""
     modules = ("tensorflow", "keras", *COLAB_EXTRAS, "matplotlib", "PIL", "numpy")
     return [module for module in modules if importlib.util.find_spec(module) is None]
+
+
+# --------------------------------------------------------------------------- caches, hosts, GPU
+def hub_cache_dir() -> Path:
+    """The folder TF Hub caches models in (``TFHUB_CACHE_DIR``, default ``/tmp/tfhub_modules``)."""
+    return Path(os.environ.get("TFHUB_CACHE_DIR", Path(os.environ.get("TMPDIR", "/tmp")) / "tfhub_modules"))
+
+
+def hub_cache_path(handle: str) -> Path:
+    """Where TF Hub looks for ``handle`` in its cache: the sha1 of the exact handle string."""
+    return hub_cache_dir() / hashlib.sha1(handle.encode("utf8")).hexdigest()
+
+
+def tfds_data_dir() -> Path:
+    """Where tfds keeps prepared datasets (``TFDS_DATA_DIR``, default ``~/tensorflow_datasets``)."""
+    return Path(os.environ.get("TFDS_DATA_DIR", Path.home() / "tensorflow_datasets"))
+
+
+def keras_cache_dir() -> Path:
+    """Where Keras keeps downloaded weights (``KERAS_HOME``, default ``~/.keras``) / models."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def _host_answers(host: str, timeout: float) -> bool:
+    request = urllib.request.Request(catalogue.PROBE_URLS.get(host, f"https://{host}/"), method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status < 400
+    except Exception:  # noqa: BLE001 -- DNS, TLS, HTTP errors: not reachable
+        return False
+
+
+def hosts_reachable(hosts: tuple[str, ...] = catalogue.CATALOGUE_HOSTS, timeout: float = 2.0) -> dict[str, bool]:
+    """Ask every host at once; return ``{host: served its probe file within timeout}``, in ``timeout`` seconds.
+
+    The whole check, DNS included (which socket timeouts do not bound), ends at the deadline: a host still
+    busy then counts as silent.
+    """
+    answers = dict.fromkeys(hosts, False)
+
+    def ask(host: str) -> None:
+        answers[host] = _host_answers(host, timeout)
+
+    threads = [threading.Thread(target=ask, args=(h,), daemon=True) for h in hosts]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {h: answers[h] and not t.is_alive() for h, t in zip(hosts, threads)}
+
+
+def tfds_prepared(name: str, data_dir: Path | None = None) -> bool:
+    """True when tfds dataset ``name`` is fully prepared in ``data_dir`` (default :func:`tfds_data_dir`).
+
+    A download that failed half-way can leave an empty folder behind: only a version folder with its
+    ``dataset_info.json`` counts.
+    """
+    return any((data_dir or tfds_data_dir()).glob(f"{name}/*/dataset_info.json"))
+
+
+def real_assets_cached() -> bool:
+    """True when every real model and dataset the tutorial needs is already on disk (e.g. prefetched)."""
+    hub_ok = all(
+        hub_cache_path(m.handle).is_dir() and any(hub_cache_path(m.handle).iterdir())
+        for m in catalogue.MODELS.values() if m.source == "tfhub"
+    )
+    tfds_ok = all(tfds_prepared(d.name) for d in catalogue.DATASETS.values())
+    return hub_ok and tfds_ok
+
+
+def gpu_available() -> bool:
+    """True when TensorFlow sees a GPU (or the test harness simulates one, see :func:`simulated_gpu`)."""
+    import tensorflow as tf
+
+    return simulated_gpu() or bool(tf.config.list_physical_devices("GPU"))
+
+
+def simulated_gpu() -> bool:
+    """True when the test harness asks for the GPU code path on a CPU (``COURSE_HARNESS_GPU=1``).
+
+    ``make test-colab`` sets it, so that the notebooks run as on Colab's GPU: mixed precision (float16 maths),
+    float32 logits. Only honoured inside the harness: a learner's run never pretends to have a GPU.
+    """
+    from helpers.config import in_test_harness  # config imports this module
+
+    return in_test_harness() and os.environ.get("COURSE_HARNESS_GPU") == "1"

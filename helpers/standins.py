@@ -2,9 +2,10 @@
 them, the small VGG16-shaped builder and the two BatchNorm tools their pre-training needs.
 
 The stand-ins are built by ``scripts/build_offline_assets.py`` and described in ``data/README.md``; the
-catalogue (``helpers/config.py``), the loaders, the builder and the benchmarks read every fact about them
-from here. This module imports nothing heavy at import time (``config`` imports it before TensorFlow is
-loaded): Keras and NumPy are imported inside the functions that need them.
+catalogue (``helpers/catalogue.py``: which stand-in replaces which real asset, its classes and sizes), the
+loaders, the builder and the benchmarks read every fact about their files and layouts from here. This module
+imports nothing heavy at import time (the catalogue imports it before TensorFlow is loaded): Keras and NumPy are
+imported inside the functions that need them.
 """
 from __future__ import annotations
 
@@ -24,15 +25,8 @@ SOURCE_SAMPLE_DIR = DATA_DIR / "glyphs_source_sample"
 IMAGE_SIZE = 64
 """Side of every stand-in image, in pixels, and the input size the stand-in bases were pre-trained at."""
 
-DATASETS = {"cats_vs_dogs": "glyphs_binary", "tf_flowers": "glyphs_five"}
-"""Real tfds dataset -> the tfds name of its stand-in in :data:`TFDS_DIR`."""
 SPLITS = {"train": "train", "validation": "validation", "test": "test"}
 """The stand-in datasets ship the three splits the course uses, under these names."""
-CLASS_NAMES = {"glyphs_binary": ("three", "eight"), "glyphs_five": ("two", "four", "five", "seven", "nine")}
-"""Stand-in dataset -> its class names, in label order (digits: the bases were pre-trained on letters)."""
-SPLIT_SIZES = {"glyphs_binary": {"train": 200, "validation": 200, "test": 600},
-               "glyphs_five": {"train": 200, "validation": 200, "test": 600}}
-"""Stand-in dataset -> images per split (every class equally often)."""
 
 MOBILENET_V2_DIR = MODELS_DIR / "mobilenet_v2_standin"
 MOBILENET_V2_ALPHA = 0.35
@@ -61,6 +55,19 @@ def is_standin(path: str | Path) -> bool:
 def source_classes() -> list[str]:
     """The classes the MobileNetV2 stand-in classifier predicts (its "ImageNet")."""
     return MOBILENET_V2_SOURCE_CLASSES.read_text(encoding="utf8").split()
+
+
+def mobilenet_v2_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3), include_top: bool = False,
+                         weights: str | Path | None = None, pooling: str | None = None) -> Any:
+    """The MobileNetV2 stand-in's architecture: ``keras.applications.MobileNetV2`` at width :data:`MOBILENET_V2_ALPHA`.
+
+    ``weights`` is ``None`` (random) or a ``.weights.h5`` file (:data:`MOBILENET_V2_WEIGHTS`). Returns a
+    ``keras.Model``.
+    """
+    import keras
+
+    return keras.applications.MobileNetV2(input_shape=input_shape, alpha=MOBILENET_V2_ALPHA, include_top=include_top,
+                                          weights=None if weights is None else str(weights), pooling=pooling)
 
 
 def vgg16_standin(input_shape: tuple[int | None, int | None, int] = (64, 64, 3), include_top: bool = False,

@@ -1,12 +1,13 @@
 """Build the offline stand-ins in data/: glyph datasets (tfds), pre-trained MobileNetV2 and VGG16 stand-ins.
 
-    python scripts/build_offline_assets.py              # everything (see data/README.md for the time)
-    python scripts/build_offline_assets.py --data-only  # only the datasets (byte-identical for a given seed)
+    python -m scripts.build_offline_assets              # everything (see data/README.md for the time)
+    python -m scripts.build_offline_assets --data-only  # only the datasets (byte-identical for a given seed)
 
-Images are glyphs rendered from the fonts that ship inside matplotlib (DejaVu, STIX, Computer Modern),
-with random colour, scale, rotation, position, textured gradient backgrounds and clutter. The source
-task (26 capital Latin letters) pre-trains the stand-in bases; the target tasks use digits, which the bases
-never saw. See data/README.md.
+Images are glyphs (``scripts/glyphs.py``) rendered from the fonts that ship inside matplotlib (DejaVu, STIX,
+Computer Modern), with random colour, scale, rotation, position, textured gradient backgrounds and clutter. The
+source task (26 capital Latin letters) pre-trains the stand-in bases; the target tasks use digits, which the bases
+never saw. What to build comes from the catalogue (``helpers/catalogue.py``): every dataset's stand-in, and every
+base whose entry has a ``pretraining``. See data/README.md.
 """
 from __future__ import annotations
 
@@ -15,34 +16,22 @@ import hashlib
 import json
 import math
 import os
-import random
 import shutil
-import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from helpers import standins  # noqa: E402
-from helpers.config import REPO_URL  # noqa: E402
+from helpers import standins
+from helpers.catalogue import DATASETS, MODELS, ModelSpec, Pretraining
+from helpers.config import REPO_URL
+from scripts import build_own_images
+from scripts.glyphs import make_split
 
 IMAGE_SIZE = standins.IMAGE_SIZE
 SEED = 1234
-
-FONT_FILES = (
-    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
-    "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf",
-    "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf",
-    "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf", "STIXGeneralBolIta.ttf",
-    "cmr10.ttf", "cmb10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmti10.ttf",
-)
-CLUTTER_CHARS = "#%&*+=?@$!<>~/"
 
 SOURCE = "glyphs_source"
 SOURCE_CLASSES = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
@@ -50,130 +39,18 @@ DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "e
 SPLIT_NAMES = tuple(standins.SPLITS)
 
 
-def target_spec(name: str) -> dict:
-    """A target set's class names, characters, images per class and split, and the real dataset it stands in for."""
-    names = list(standins.CLASS_NAMES[name])
-    sizes = standins.SPLIT_SIZES[name]
+def target_spec(real: str) -> dict:
+    """The stand-in of catalogue dataset ``real``: class names, characters, images per class and split."""
+    spec = DATASETS[real]
+    names = list(spec.standin_classes)
     return dict(names=names, chars="".join(str(DIGIT_NAMES.index(n)) for n in names),
-                per_class=tuple(sizes[s] // len(names) for s in SPLIT_NAMES),
-                stands_in_for=next(real for real, standin in standins.DATASETS.items() if standin == name))
+                per_class=tuple(spec.standin_split_sizes[s] // len(names) for s in SPLIT_NAMES), stands_in_for=real)
 
 
-TARGETS: dict[str, dict] = {name: target_spec(name) for name in standins.DATASETS.values()}
-"""Stand-in dataset -> :func:`target_spec`; the facts themselves live in helpers/standins.py."""
+TARGETS: dict[str, dict] = {spec.standin: target_spec(real) for real, spec in DATASETS.items()}
+"""Stand-in dataset -> :func:`target_spec`; the facts themselves live in the catalogue (helpers/catalogue.py)."""
 SOURCE_PER_CLASS = (400, 20)  # train, validation
 SOURCE_DIFFICULTY = (0.0, 1.0)  # drawn per image: easy and hard images mixed, learnt faster
-PRETRAINING = {"mobilenet_v2": dict(epochs=12, learning_rate=2e-3), "vgg16": dict(epochs=10, learning_rate=2e-3)}
-"""Base -> its :class:`Recipe` on the source task (figures in data/README.md)."""
-
-
-def _font_dir() -> Path:
-    import matplotlib
-
-    return Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf"
-
-
-_FONT_CACHE: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
-
-
-def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
-    key = (name, size)
-    if key not in _FONT_CACHE:
-        _FONT_CACHE[key] = ImageFont.truetype(str(_font_dir() / name), size)
-    return _FONT_CACHE[key]
-
-
-def _colour(rng: random.Random) -> tuple[int, int, int]:
-    return tuple(rng.randrange(256) for _ in range(3))  # type: ignore[return-value]
-
-
-def _luma(c: tuple[int, ...]) -> float:
-    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
-
-
-def _background(rng: random.Random, size: int, difficulty: float) -> np.ndarray:
-    """Linear gradient between two colours plus low-frequency stripes/blobs."""
-    c0, c1 = np.array(_colour(rng), float), np.array(_colour(rng), float)
-    yy, xx = np.mgrid[0:size, 0:size].astype(float) / size
-    ang = rng.uniform(0, 2 * math.pi)
-    t = (np.cos(ang) * xx + np.sin(ang) * yy)
-    t = (t - t.min()) / (t.max() - t.min() + 1e-9)
-    img = c0[None, None] * (1 - t[..., None]) + c1[None, None] * t[..., None]
-    for _ in range(rng.randint(1, 3)):  # texture: oriented sinusoids of random colour
-        f = rng.uniform(1.5, 7.0)
-        a = rng.uniform(0, 2 * math.pi)
-        ph = rng.uniform(0, 2 * math.pi)
-        wave = np.sin(2 * math.pi * f * (np.cos(a) * xx + np.sin(a) * yy) + ph)
-        amp = np.array([rng.uniform(-25, 25) * difficulty for _ in range(3)])
-        img += wave[..., None] * amp[None, None]
-    return np.clip(img, 0, 255)
-
-
-def render_glyph(rng: random.Random, char: str, size: int = IMAGE_SIZE, difficulty: float = 1.0) -> np.ndarray:
-    """One ``size``x``size`` RGB uint8 image of ``char`` on a textured, cluttered background.
-
-    ``difficulty`` in [0, 1] scales the clutter, texture, rotation, shadows and blur.
-    """
-    bg = Image.fromarray(_background(rng, size, difficulty).astype(np.uint8), "RGB")
-    draw = ImageDraw.Draw(bg)
-    bg_luma = _luma(bg.resize((1, 1), Image.BILINEAR).getpixel((0, 0)))
-    # clutter: strokes, arcs and small symbols
-    for _ in range(rng.randint(0, round(4 * difficulty))):
-        kind = rng.random()
-        col = _colour(rng)
-        p = [rng.uniform(-8, size + 8) for _ in range(4)]
-        if kind < 0.4:
-            draw.line(p, fill=col, width=rng.randint(1, 3))
-        elif kind < 0.7:
-            x0, x1 = sorted(p[0::2])
-            y0, y1 = sorted(p[1::2])
-            draw.arc([x0, y0, x1 + 1, y1 + 1], rng.uniform(0, 360), rng.uniform(0, 360), fill=col,
-                     width=rng.randint(1, 3))
-        else:
-            f = _font(rng.choice(FONT_FILES), rng.randint(10, 20))
-            draw.text((p[0], p[1]), rng.choice(CLUTTER_CHARS), font=f, fill=col)
-    # the glyph, drawn big on its own layer, rotated, scaled and pasted at a random place
-    fsize = rng.randint(34, 54)
-    font = _font(rng.choice(FONT_FILES), fsize)
-    layer = Image.new("L", (2 * size, 2 * size), 0)
-    ImageDraw.Draw(layer).text((size, size), char, font=font, fill=255, anchor="mm")
-    rot = 5 + 20 * difficulty
-    layer = layer.rotate(rng.uniform(-rot, rot), resample=Image.BICUBIC)
-    box = layer.getbbox() or (0, 0, 2 * size, 2 * size)
-    layer = layer.crop(box)
-    sx = rng.uniform(0.8, 1.2)
-    w, h = layer.size
-    w, h = max(4, int(w * sx)), max(4, int(h / sx))
-    if max(w, h) > size - 4:
-        k = (size - 4) / max(w, h)
-        w, h = max(4, int(w * k)), max(4, int(h * k))
-    layer = layer.resize((w, h), Image.BICUBIC)
-    x = rng.randint(0, size - w)
-    y = rng.randint(0, size - h)
-    while True:
-        col = _colour(rng)
-        if abs(_luma(col) - bg_luma) > 90:
-            break
-    if rng.random() < 0.3 * difficulty:  # outline / shadow
-        shadow = layer.filter(ImageFilter.MaxFilter(3))
-        bg.paste(_colour(rng), (x + rng.randint(-1, 2), y + rng.randint(-1, 2)), shadow)
-    bg.paste(col, (x, y), layer)
-    if rng.random() < 0.3 * difficulty:
-        bg = bg.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.9)))
-    return np.asarray(bg, dtype=np.uint8)
-
-
-def make_split(chars: str | list[str], per_class: int, seed: int, difficulty: tuple[float, float] = (1.0, 1.0)
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """``per_class`` images of every char, interleaved by class, each with a difficulty drawn uniformly
-    from the ``difficulty`` range; deterministic for a given seed."""
-    rng = random.Random(seed)
-    images, labels = [], []
-    for i in range(per_class):
-        for label, ch in enumerate(chars):
-            images.append(render_glyph(rng, ch, difficulty=rng.uniform(*difficulty)))
-            labels.append(label)
-    return np.stack(images), np.array(labels, np.int64)
 
 
 def split_seed(name: str, split: str) -> int:
@@ -190,15 +67,7 @@ def _tf_dataset(x: np.ndarray, y: np.ndarray, batch: int, shuffle: bool, seed: i
     return ds.batch(batch).prefetch(2)
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """How a stand-in base is pre-trained on the source task (the shipped models' figures: data/README.md)."""
-
-    epochs: int
-    learning_rate: float  # peak of a cosine decay after a short warm-up; Adam, gradients clipped at norm 1
-
-
-def _fit_classifier(model, x, y, recipe: Recipe, batch: int = 64, label: str = "") -> None:
+def _fit_classifier(model, x, y, recipe: Pretraining, batch: int = 64, label: str = "") -> None:
     """Train ``model`` (logits) on ``x, y`` by ``recipe``: Adam with cosine decay, sparse cross-entropy."""
     import keras
 
@@ -223,48 +92,47 @@ def _source_accuracy(model, xv, yv) -> float:
     return float(model.evaluate(_tf_dataset(xv, yv, 256, False, 0), verbose=0)[1])
 
 
-def train_mobilenet_v2(x, y, xv, yv, recipe: Recipe, num_classes: int):
-    """MobileNetV2 (the stand-in's width, 64 px) on the source task; inputs uint8, scaled to [0,1] then [-1,1]."""
+def _input_layer(spec: ModelSpec, top: float = 255.0):
+    """A Keras layer taking images in [0, ``top``] to what ``spec``'s base expects (the shipped stand-ins' layers)."""
     import keras
 
-    keras.utils.set_random_seed(SEED)
-    base = keras.applications.MobileNetV2(input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), alpha=standins.MOBILENET_V2_ALPHA,
-                                          include_top=False, weights=None)
-    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), dtype="uint8")
-    h = keras.layers.Rescaling(2.0 / 255.0, offset=-1.0)(inputs)
-    h = base(h)
-    h = keras.layers.GlobalAveragePooling2D()(h)
-    h = keras.layers.Dropout(0.2)(h)
-    outputs = keras.layers.Dense(num_classes, name="logits")(h)
-    model = keras.Model(inputs, outputs)
-    _fit_classifier(model, x, y, recipe, label="mobilenet_v2")
-    standins.recalibrate_batchnorm(model, x, seed=SEED)
-    return base, model.get_layer("logits"), _source_accuracy(model, xv, yv)
+    if spec.preprocessing == "[-1,1]":
+        return keras.layers.Rescaling(2.0 / top, offset=-1.0)
+    if top == 255.0:
+        return keras.layers.Lambda(lambda t: spec.preprocess_input(keras.ops.cast(t, "float32")))
+    return keras.layers.Lambda(lambda t: spec.preprocess_input(keras.ops.cast(t, "float32") * (255.0 / top)))
 
 
-def train_vgg16(x, y, xv, yv, recipe: Recipe, num_classes: int):
-    """The VGG16 stand-in on the source task, fed VGG's caffe preprocessing of [0,255] RGB.
+def pretrain(spec: ModelSpec, x, y, xv, yv, num_classes: int):
+    """Pre-train ``spec``'s stand-in on the source task by its catalogue ``pretraining``; inputs uint8.
 
-    A plain VGG (no BatchNorm, like the real one) learns slowly from random weights: 6 epochs gave 0.46
-    on the source task. So a twin with BatchNorm after every conv is trained instead, and each BatchNorm
-    is then folded into the conv before it (exact in inference mode): the shipped net has VGG16's layers
-    and nothing else.
+    Returns ``(base, source head, source validation accuracy)``. With ``batchnorm="recalibrate"`` (MobileNetV2)
+    the net trains as built, then its BatchNorm statistics are re-estimated (:func:`standins.recalibrate_batchnorm`).
+    With ``batchnorm="fold"`` (VGG16): a plain VGG (no BatchNorm, like the real one) learns slowly from random
+    weights (6 epochs gave 0.46 on the source task), so a twin with BatchNorm after every conv is trained instead,
+    and each BatchNorm is then folded into the conv before it (exact in inference mode): the shipped net has the
+    real architecture's layers and nothing else.
     """
     import keras
 
+    recipe = spec.pretraining
+    fold = recipe.batchnorm == "fold"
+    shape = (IMAGE_SIZE, IMAGE_SIZE, 3)
     keras.utils.set_random_seed(SEED)
-    twin = standins.vgg16_standin((IMAGE_SIZE, IMAGE_SIZE, 3), include_top=False, batch_norm=True)
-    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), dtype="uint8")
-    h = keras.layers.Lambda(lambda t: keras.applications.vgg16.preprocess_input(keras.ops.cast(t, "float32")))(inputs)
-    h = twin(h)
+    net = spec.standin_build(shape, include_top=False, **({"batch_norm": True} if fold else {}))
+    inputs = keras.Input(shape, dtype="uint8")
+    h = net(_input_layer(spec)(inputs))
     h = keras.layers.GlobalAveragePooling2D()(h)
     h = keras.layers.Dropout(0.2)(h)
     outputs = keras.layers.Dense(num_classes, name="logits")(h)
     model = keras.Model(inputs, outputs)
-    _fit_classifier(model, x, y, recipe, label="vgg16")
+    _fit_classifier(model, x, y, recipe, label=spec.name)
+    if not fold:
+        standins.recalibrate_batchnorm(model, x, seed=SEED)
+        return net, model.get_layer("logits"), _source_accuracy(model, xv, yv)
     acc = _source_accuracy(model, xv, yv)
-    base = standins.vgg16_standin((IMAGE_SIZE, IMAGE_SIZE, 3), include_top=False)
-    standins.fold_batchnorm(twin, base)
+    base = spec.standin_build(shape, include_top=False)
+    standins.fold_batchnorm(net, base)
     return base, model.get_layer("logits"), acc
 
 
@@ -427,25 +295,29 @@ def build_data(log: dict, source_train: bool = True) -> tuple:
     return x, y, xv, yv
 
 
-def export_mobilenet_v2(base, head) -> None:
-    """Save the MobileNetV2 stand-in (base + source head) as Keras weights and as two TF Hub SavedModels."""
+def export_hub_forms(spec: ModelSpec, head) -> None:
+    """Export the catalogue's TF Hub entries made from ``spec``'s saved stand-in (``standin_from``) as SavedModels.
+
+    Any input size, [0,1] in, the base's preprocessing inside; a ``classifier`` entry keeps the source-task head
+    ``head`` (its labels: ``standins.MOBILENET_V2_SOURCE_CLASSES``).
+    """
     import keras
 
-    standins.MOBILENET_V2_DIR.mkdir(parents=True, exist_ok=True)
-    base.save_weights(str(standins.MOBILENET_V2_WEIGHTS))
-    standins.MOBILENET_V2_SOURCE_CLASSES.write_text("\n".join(SOURCE_CLASSES) + "\n", encoding="utf8")
-    # hub forms: any input size, [0,1] in, scaling inside
-    any_base = keras.applications.MobileNetV2(input_shape=(None, None, 3), alpha=standins.MOBILENET_V2_ALPHA,
-                                              include_top=False, weights=str(standins.MOBILENET_V2_WEIGHTS),
-                                              pooling="avg")
+    exports = [m for m in MODELS.values() if m.standin_from == spec.name]
+    if not exports:
+        return
+    any_base = spec.standin_build((None, None, 3), include_top=False, weights=spec.standin, pooling="avg")
     inputs = keras.Input((None, None, 3))
-    features = any_base(keras.layers.Rescaling(2.0, offset=-1.0)(inputs))
-    fv = keras.Model(inputs, features)
-    dense = keras.layers.Dense(len(SOURCE_CLASSES), name="logits")
-    clf = keras.Model(inputs, dense(features))
-    dense.set_weights(head.get_weights())
-    export_hub(standins.MOBILENET_V2_FEATURE_VECTOR, fv)
-    export_hub(standins.MOBILENET_V2_CLASSIFIER, clf, fine_tunable=False)
+    features = any_base(_input_layer(spec, top=1.0)(inputs))
+    for hub in exports:
+        if hub.classifier:
+            standins.MOBILENET_V2_SOURCE_CLASSES.write_text("\n".join(SOURCE_CLASSES) + "\n", encoding="utf8")
+            dense = keras.layers.Dense(len(SOURCE_CLASSES), name="logits")
+            clf = keras.Model(inputs, dense(features))
+            dense.set_weights(head.get_weights())
+            export_hub(hub.standin, clf, fine_tunable=False)
+        else:
+            export_hub(hub.standin, keras.Model(inputs, features))
 
 
 def write_markers() -> None:
@@ -454,17 +326,17 @@ def write_markers() -> None:
 
 
 def build_models(x, y, xv, yv, log: dict) -> None:
-    t = time.time()
-    base, head, acc = train_mobilenet_v2(x, y, xv, yv, Recipe(**PRETRAINING["mobilenet_v2"]), len(SOURCE_CLASSES))
-    log["mobilenet_v2_source_val_accuracy"] = round(acc, 4)
-    export_mobilenet_v2(base, head)
-    log["mobilenet_v2_seconds"] = round(time.time() - t, 1)
-    t = time.time()
-    standins.VGG16_DIR.mkdir(parents=True, exist_ok=True)
-    vbase, _, vacc = train_vgg16(x, y, xv, yv, Recipe(**PRETRAINING["vgg16"]), len(SOURCE_CLASSES))
-    log["vgg16_source_val_accuracy"] = round(vacc, 4)
-    vbase.save_weights(str(standins.VGG16_WEIGHTS))
-    log["vgg16_seconds"] = round(time.time() - t, 1)
+    """Pre-train every catalogue base that has a ``pretraining``, save it, export its TF Hub forms, mark them."""
+    for name, spec in MODELS.items():
+        if spec.pretraining is None:
+            continue
+        t = time.time()
+        spec.standin.parent.mkdir(parents=True, exist_ok=True)
+        base, head, acc = pretrain(spec, x, y, xv, yv, len(SOURCE_CLASSES))
+        log[f"{name}_source_val_accuracy"] = round(acc, 4)
+        base.save_weights(str(spec.standin))
+        export_hub_forms(spec, head)
+        log[f"{name}_seconds"] = round(time.time() - t, 1)
     write_markers()
 
 
@@ -490,8 +362,6 @@ def main() -> None:
     x, y, xv, yv = build_data(log, source_train=not args.data_only)
     if not args.data_only:
         build_models(x, y, xv, yv, log)
-    import build_own_images  # beside this script (notebook 10's folder of "your own" images)
-
     log["own_images_files"] = sum(1 for p in build_own_images.build(DATA).rglob("*") if p.is_file())
     write_checksums()
     sizes = {p.name: sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) for p in DATA.iterdir() if p.is_dir()}

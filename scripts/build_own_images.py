@@ -1,10 +1,10 @@
 """Build data/own_images/: the offline stand-in for "a folder of your own photos" (notebook 10).
 
-    python scripts/build_own_images.py          # rebuilds data/own_images/ (byte-identical for the same
+    python -m scripts.build_own_images          # rebuilds data/own_images/ (byte-identical for the same
                                                 # Pillow, matplotlib and numpy versions)
 
 Ordinary image files in one sub-folder per class, as a learner's own folder would be: glyphs of the digits
-0, 1 and 6 (which the stand-in bases never saw) from the offline assets' renderer, saved at assorted sizes,
+0, 1 and 6 (which the stand-in bases never saw) from the offline assets' renderer (``scripts/glyphs.py``), saved at assorted sizes,
 plus the broken and odd files real folders contain, so that the loader's report has something to say. The
 folder carries the stand-in marker; scripts/build_offline_assets.py calls :func:`build`.
 """
@@ -14,19 +14,14 @@ import hashlib
 import io
 import random
 import shutil
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO))
-
-from build_offline_assets import render_glyph  # noqa: E402
-from helpers import standins  # noqa: E402
+from helpers import standins
+from scripts.glyphs import render_glyph
 
 FOLDER_NAME = "own_images"
 SEED = 2026

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from helpers import runtime  # noqa: E402
+from helpers import runtime
 
 PACKAGES = ("tensorflow", "keras", "tf_keras", "tensorflow-hub", "tensorflow-datasets", "tensorflow-metadata",
             "protobuf", "numpy", "matplotlib", "pillow", "ipywidgets", "widgetsnbextension", "jupyterlab_widgets",

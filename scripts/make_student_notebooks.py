@@ -1,7 +1,7 @@
 """Generate the student copies of the exercises from their solution notebooks (the single source).
 
-    python scripts/make_student_notebooks.py           # write notebooks/NN_exercise_*.ipynb
-    python scripts/make_student_notebooks.py --check   # exit 1 if a committed copy differs from what it generates
+    python -m scripts.make_student_notebooks           # write notebooks/NN_exercise_*.ipynb
+    python -m scripts.make_student_notebooks --check   # exit 1 if a committed copy differs from what it generates
 
 For each ``notebooks/solutions/NN_exercise_*.ipynb``:
 
@@ -23,13 +23,10 @@ from pathlib import Path
 
 import nbformat
 
+from helpers import exercises
+from scripts import nbtools
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-
-import nbtools  # noqa: E402
-
-from helpers import exercises  # noqa: E402
 
 CHECK_RE = re.compile(r"^assert (q\d+)\.check\(\)\s*$")
 REGION_RE = re.compile(rf"^\s*{re.escape(exercises.BEGIN)}\s+(q\d+)\s*$")
@@ -194,7 +191,7 @@ def main(argv: list[str]) -> int:
         print(f"wrote {target.relative_to(REPO)}")
     for target in stale:
         print(f"{target.relative_to(REPO)} differs from what its solution notebook generates: "
-              "run python scripts/make_student_notebooks.py")
+              "run python -m scripts.make_student_notebooks")
     return 1 if stale else 0
 
 

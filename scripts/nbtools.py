@@ -19,10 +19,9 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from helpers.config import REPO_URL
 
-from helpers.config import REPO_URL  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 CHECK_TAG = "nbval-check-output"
 """The cell tag that makes nbval (``--nbval-lax``) compare a cell's stored output."""

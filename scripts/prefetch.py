@@ -28,15 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from helpers import catalogue, config, runtime  # (import neither Keras nor TensorFlow)
 
-from helpers import config  # noqa: E402  (imports neither Keras nor TensorFlow)
+REPO = Path(__file__).resolve().parent.parent
 
 LAYOUT = {"TFDS_DATA_DIR": "tensorflow_datasets", "TFHUB_CACHE_DIR": "tfhub_modules", "KERAS_HOME": "keras"}
 """Cache variable -> sub-folder of the assets folder (what ``config.use_assets_folder`` sets)."""
 
-DOWNLOAD_HOSTS = tuple(dict.fromkeys((*config.CATALOGUE_HOSTS, "download.microsoft.com")))
+DOWNLOAD_HOSTS = tuple(dict.fromkeys((*catalogue.CATALOGUE_HOSTS, "download.microsoft.com")))
 """The catalogue's hosts plus the one tfds fetches the cats_vs_dogs archive from."""
 
 IMAGENET_CLASS_INDEX = ("imagenet_class_index.json",
@@ -85,7 +84,7 @@ def point_caches_at(folder: Path) -> None:
 
 def check_network() -> None:
     """Exit with a clear message, within about 2 s, when a host the assets come from does not answer."""
-    answers = config.hosts_reachable(DOWNLOAD_HOSTS, timeout=2.0)
+    answers = runtime.hosts_reachable(DOWNLOAD_HOSTS, timeout=2.0)
     silent = [host for host, ok in answers.items() if not ok]
     if silent:
         print(f"prefetch: no network: {', '.join(silent)} did not answer within 2 s, so nothing was "
@@ -133,7 +132,7 @@ def fetch_imagenet_labels() -> None:
     import keras
 
     keras.utils.get_file(*IMAGENET_CLASS_INDEX, cache_subdir="models")  # as decode_predictions
-    keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL)  # as models.classifier_labels
+    keras.utils.get_file("ImageNetLabels.txt", catalogue.IMAGENET_LABELS_URL)  # as models.classifier_labels
 
 
 def fetch_example_photos() -> None:
@@ -151,15 +150,16 @@ def fetch_example_photos() -> None:
 def planned_assets(models: list[str], datasets: list[str]) -> list[Asset]:
     """Every asset to fetch for these catalogue ``models`` and ``datasets``, ImageNet labels included.
 
-    tf_flowers also brings its photos as a folder (``flower_photos.tgz``, notebook 10).
+    A dataset with ``example_photos`` (tf_flowers) also brings its photos as a folder (``flower_photos.tgz``,
+    notebook 10).
     """
     sizes = sorted({p.image_size for p in config.PROFILES.values() if p.real_assets})
     assets = [Asset("tfds dataset", name, lambda folder, name=name: fetch_dataset(name, folder))
               for name in datasets]
-    if "tf_flowers" in datasets:
-        assets.append(Asset("photo folder", "tf_flowers photos (flower_photos.tgz)", lambda _: fetch_example_photos()))
+    assets += [Asset("photo folder", f"{name} photos (flower_photos.tgz)", lambda _: fetch_example_photos())
+               for name in datasets if catalogue.DATASETS[name].example_photos]
     for name in models:
-        spec = config.MODELS[name]
+        spec = catalogue.MODELS[name]
         if spec.source == "tfhub":
             assets.append(Asset("TF Hub model", spec.handle, lambda _, h=spec.handle: fetch_hub_model(h)))
         else:
@@ -212,10 +212,10 @@ def format_report(results: list[Fetched], folder: Path) -> str:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("folder", type=Path, help="where to put the assets (created if missing)")
-    parser.add_argument("--models", nargs="+", choices=list(config.MODELS), default=list(config.MODELS),
-                        metavar="NAME", help=f"catalogue models to fetch (default: all): {', '.join(config.MODELS)}")
-    parser.add_argument("--datasets", nargs="+", choices=list(config.DATASETS), default=list(config.DATASETS),
-                        metavar="NAME", help=f"datasets to fetch (default: all): {', '.join(config.DATASETS)}")
+    parser.add_argument("--models", nargs="+", choices=list(catalogue.MODELS), default=list(catalogue.MODELS),
+                        metavar="NAME", help=f"catalogue models to fetch (default: all): {', '.join(catalogue.MODELS)}")
+    parser.add_argument("--datasets", nargs="+", choices=list(catalogue.DATASETS), default=list(catalogue.DATASETS),
+                        metavar="NAME", help=f"datasets to fetch (default: all): {', '.join(catalogue.DATASETS)}")
     return parser.parse_args(argv)
 
 

@@ -27,10 +27,6 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
 MOCK_EXAMPLES = 16
 
 
@@ -95,16 +91,16 @@ def populate_hub_cache() -> list[Path]:
     Only into a temporary ``TFHUB_CACHE_DIR`` (never TF Hub's default /tmp/tfhub_modules, where a
     learner's later real run would silently pick the stand-in up).
     """
-    from helpers import config
+    from helpers import catalogue, runtime
 
     cache = os.environ.get("TFHUB_CACHE_DIR", "")
     if not cache or Path(cache).resolve() == Path("/tmp/tfhub_modules"):
         raise RuntimeError("set TFHUB_CACHE_DIR to a temporary folder before populating the hub cache")
     placed = []
-    for spec in config.MODELS.values():
+    for spec in catalogue.MODELS.values():
         if spec.source != "tfhub" or not spec.standin:
             continue
-        target = config.hub_cache_path(spec.handle)
+        target = runtime.hub_cache_path(spec.handle)
         if not target.exists():
             shutil.copytree(spec.standin, target)
         placed.append(target)

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import transfer_gain  # noqa: E402
 
-from helpers import standins  # noqa: E402
+from helpers.catalogue import DATASETS  # noqa: E402
 from helpers.config import PROFILES  # noqa: E402
 
 ONE_EPOCH = dataclasses.replace(PROFILES["offline"], head_epochs=1, fine_tune_epochs=1)
@@ -50,8 +50,8 @@ def test_runs_return_accuracies_and_scratch_reports_its_train_accuracy(five) -> 
 
 
 def test_benchmark_reads_the_standins_facts_and_not_the_build_script() -> None:
-    assert {real for real, _, _ in transfer_gain.TARGETS.values()} == set(standins.DATASETS)
-    assert all(standins.DATASETS[real] == name for name, (real, _, _) in transfer_gain.TARGETS.items())
+    assert {real for real, _, _ in transfer_gain.TARGETS.values()} == set(DATASETS)
+    assert all(DATASETS[real].standin == name for name, (real, _, _) in transfer_gain.TARGETS.items())
     assert transfer_gain.VGG16_TOP_BLOCK == "block5"
     imports = [node for node in ast.walk(ast.parse(Path(transfer_gain.__file__).read_text(encoding="utf8")))
                if isinstance(node, (ast.Import, ast.ImportFrom))]

@@ -197,7 +197,7 @@ def test_setuptools_is_capped_below_81_while_tensorflow_hub_imports_its_pkg_reso
 # ---------------------------------------------------------------- GPU: mixed precision, banner
 def _setup(monkeypatch, profile: str, gpu: bool) -> config.Profile:
     monkeypatch.setenv("COURSE_PROFILE", profile)
-    monkeypatch.setattr(config, "gpu_available", lambda: gpu)
+    monkeypatch.setattr(runtime, "gpu_available", lambda: gpu)
     return config.setup(quiet=True)
 
 
@@ -353,14 +353,6 @@ def test_the_harness_leaves_a_fit_alone_that_stops_itself_on_nan(monkeypatch):
     model.optimizer.learning_rate.assign(1e6)
     history = model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
     assert not np.isfinite(history.history["loss"][-1])
-
-
-def test_the_gpu_path_is_simulated_only_inside_the_test_harness(monkeypatch):
-    monkeypatch.setenv("COURSE_HARNESS_GPU", "1")
-    monkeypatch.setenv("COURSE_HARNESS", "mock-real")
-    assert config.simulated_gpu() and config.gpu_available()
-    monkeypatch.delenv("COURSE_HARNESS")
-    assert not config.simulated_gpu()
 
 
 def test_with_the_simulated_gpu_setup_turns_mixed_precision_on_and_the_banner_says_simulated(monkeypatch):

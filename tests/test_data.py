@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
-from helpers import config, data, standins  # noqa: E402
+from helpers import catalogue, config, data, runtime, standins  # noqa: E402
 
 
 def _examples(n: int, seed: int = 0, labels=None) -> tf.data.Dataset:
@@ -39,7 +39,7 @@ def _labels(ds: tf.data.Dataset) -> list[int]:
 def test_load_dataset_under_mock_data_gives_three_splits_class_names_and_sizes(name, classes):
     with tfds.testing.mock_data(num_examples=6):
         splits = data.load_dataset(name, "quick")
-    assert splits.num_classes == config.DATASETS[name].num_classes
+    assert splits.num_classes == catalogue.DATASETS[name].num_classes
     if classes:
         assert splits.class_names == classes
     assert splits.sizes == {"train": 6, "validation": 6, "test": 6}  # mock_data: same N in every split
@@ -67,7 +67,7 @@ def test_missing_offline_standin_says_where_it_should_be(monkeypatch, tmp_path):
 
 def test_missing_real_dataset_without_network_says_prefetch_or_go_offline(monkeypatch, tmp_path):
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(config, "hosts_reachable", lambda **kw: {"storage.googleapis.com": False})
+    monkeypatch.setattr(runtime, "hosts_reachable", lambda **kw: {"storage.googleapis.com": False})
     with pytest.raises(data.DatasetUnavailableError, match="COURSE_PROFILE=offline") as caught:
         data.load_dataset("tf_flowers", "quick")
     assert "prefetch" in str(caught.value) and caught.value.__cause__ is None
@@ -85,16 +85,16 @@ def test_real_dataset_is_downloaded_only_when_missing_and_hosts_answer(monkeypat
         return [unknown_size] * 3, info
 
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(config, "hosts_reachable", lambda **kw: {"storage.googleapis.com": True})
+    monkeypatch.setattr(runtime, "hosts_reachable", lambda **kw: {"storage.googleapis.com": True})
     monkeypatch.setattr(tfds, "load", fake_load)
     splits = data.load_dataset("cats_vs_dogs", "quick")
     assert calls == [False, True]
     assert splits.sizes == {"train": 4, "validation": 4, "test": 4}
 
 
-@pytest.mark.parametrize("name", sorted(config.DATASETS))
+@pytest.mark.parametrize("name", sorted(catalogue.DATASETS))
 def test_bundled_offline_standin_loads(name):
-    spec = config.DATASETS[name]
+    spec = catalogue.DATASETS[name]
     if not (standins.TFDS_DIR / spec.standin).is_dir():
         pytest.skip(f"offline stand-in {spec.standin} not built yet in {standins.TFDS_DIR}")
     splits = data.load_dataset(name, "offline")

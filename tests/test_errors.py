@@ -9,7 +9,7 @@ import keras
 import pytest
 import tensorflow as tf
 
-from helpers import config, data, models
+from helpers import config, data, models, runtime
 from helpers.errors import AssetUnavailableError, CourseError
 
 
@@ -66,7 +66,7 @@ def test_a_failed_download_leaves_nothing_that_counts_as_cached(monkeypatch, tmp
     import tensorflow_datasets as tfds
 
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(config, "hosts_reachable", lambda **kw: {"storage.googleapis.com": True})
+    monkeypatch.setattr(runtime, "hosts_reachable", lambda **kw: {"storage.googleapis.com": True})
     real_load = tfds.load
 
     def load(name, download=False, **kwargs):
@@ -78,7 +78,7 @@ def test_a_failed_download_leaves_nothing_that_counts_as_cached(monkeypatch, tmp
     monkeypatch.setattr(tfds, "load", load)
     with pytest.raises(AssetUnavailableError, match="Downloading 'tf_flowers' failed.*nothing was kept"):
         data.load_dataset("tf_flowers", "quick")
-    assert not (tmp_path / "tf_flowers").exists() and not config.tfds_prepared("tf_flowers")
+    assert not (tmp_path / "tf_flowers").exists() and not runtime.tfds_prepared("tf_flowers")
 
 
 def test_course_errors_show_without_a_traceback(capsys):

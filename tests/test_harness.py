@@ -10,7 +10,7 @@ import pytest
 
 import harness
 from conftest import save_hub_model
-from helpers import config, models
+from helpers import catalogue, models, runtime
 
 
 def test_network_guard_blocks_and_records_a_connection(network_attempts):
@@ -36,20 +36,20 @@ def test_hub_cache_is_never_tf_hubs_default_folder(monkeypatch):
 
 
 def test_standins_placed_in_the_hub_cache_resolve_the_real_handles_offline(monkeypatch, tmp_path, fresh_profile):
-    catalogue = {}
-    for name, spec in config.MODELS.items():  # tiny stand-ins in place of the shipped ones
+    tiny = {}
+    for name, spec in catalogue.MODELS.items():  # tiny stand-ins in place of the shipped ones
         if spec.source == "tfhub":
             spec = dataclasses.replace(spec, standin=save_hub_model(tmp_path / "models" / spec.standin.name,
                                                                     standin=True))
-        catalogue[name] = spec
-    monkeypatch.setattr(config, "MODELS", catalogue)
+        tiny[name] = spec
+    monkeypatch.setattr(catalogue, "MODELS", tiny)
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     placed = harness.populate_hub_cache()
-    assert {p.name for p in placed} == {config.hub_cache_path(config.TFHUB_MOBILENET_V2).name,
-                                        config.hub_cache_path(config.TFHUB_MOBILENET_V2_CLASSIFIER).name}
+    assert {p.name for p in placed} == {runtime.hub_cache_path(catalogue.TFHUB_MOBILENET_V2).name,
+                                        runtime.hub_cache_path(catalogue.TFHUB_MOBILENET_V2_CLASSIFIER).name}
     layer = models.HubLayer(models.model_handle("mobilenet_v2_hub"))  # the real URL, served from the cache
-    assert layer.handle == config.TFHUB_MOBILENET_V2 and layer.weights
+    assert layer.handle == catalogue.TFHUB_MOBILENET_V2 and layer.weights
 
 
 def test_fake_keras_download_gives_real_architecture_weights(monkeypatch, tmp_path, fresh_profile):

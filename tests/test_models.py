@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import config, models, standins
+from helpers import catalogue, config, models, runtime, standins
 from conftest import save_hub_model
 
 X = np.random.default_rng(0).random((16, 16, 16, 3), dtype=np.float32)
@@ -87,11 +87,11 @@ def test_full_profile_refuses_a_standin_found_in_the_hub_cache(monkeypatch, tmp_
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
     monkeypatch.setenv("COURSE_PROFILE", "full")
     monkeypatch.delenv("COURSE_HARNESS")
-    save_hub_model(config.hub_cache_path(config.TFHUB_MOBILENET_V2), standin=True)
+    save_hub_model(runtime.hub_cache_path(catalogue.TFHUB_MOBILENET_V2), standin=True)
     with pytest.raises(models.StandinRefused, match="STAND-IN"):
-        models.HubLayer(config.TFHUB_MOBILENET_V2)
+        models.HubLayer(catalogue.TFHUB_MOBILENET_V2)
     monkeypatch.setenv("COURSE_HARNESS", "mock-real")  # the harness says so explicitly: then it loads
-    assert models.HubLayer(config.TFHUB_MOBILENET_V2).weights
+    assert models.HubLayer(catalogue.TFHUB_MOBILENET_V2).weights
 
 
 def test_offline_profile_loads_a_standin(monkeypatch, tmp_path, hub_model_path, fresh_profile):
@@ -106,12 +106,12 @@ def test_offline_profile_loads_a_standin(monkeypatch, tmp_path, hub_model_path, 
 def test_no_network_gives_an_actionable_message(monkeypatch, tmp_path, network_attempts, fresh_profile):
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "empty-cache"))
     with pytest.raises(ConnectionError, match="prefetch.*COURSE_PROFILE=offline"):
-        models.HubLayer(config.TFHUB_MOBILENET_V2)
+        models.HubLayer(catalogue.TFHUB_MOBILENET_V2)
     assert "tfhub.dev" in network_attempts() or "kaggle" in network_attempts()
 
 
 def test_model_handle_follows_the_profile():
-    assert models.model_handle("mobilenet_v2_hub", config.PROFILES["full"]) == config.TFHUB_MOBILENET_V2
+    assert models.model_handle("mobilenet_v2_hub", config.PROFILES["full"]) == catalogue.TFHUB_MOBILENET_V2
     offline = models.model_handle("mobilenet_v2_hub", config.PROFILES["offline"])
     assert offline.startswith(str(standins.MODELS_DIR)) and "standin" in offline
     with pytest.raises(ValueError, match="not a TF Hub one: load it with load_base"):
@@ -165,7 +165,7 @@ def test_epoch_line_prints_one_compact_line_per_epoch(capsys):
 
 def test_catalogue_table_has_a_row_per_model_with_its_standin():
     rows = models.catalogue_table()
-    assert [r["name"] for r in rows] == list(config.MODELS)
+    assert [r["name"] for r in rows] == list(catalogue.MODELS)
     assert {r["offline stand-in"] for r in rows if r["name"] in ("resnet50", "efficientnet_b0")} == {"-"}
 
 

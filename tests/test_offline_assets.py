@@ -13,11 +13,11 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from helpers import standins  # noqa: E402
-from helpers.config import DATASETS, MODELS  # noqa: E402
+from helpers.catalogue import DATASETS, MODELS  # noqa: E402
 from helpers.standins import DATA_DIR, MARKER as STANDIN_MARKER, TFDS_DIR  # noqa: E402
 
-TARGETS = {name: (list(standins.CLASS_NAMES[name]), standins.SPLIT_SIZES[name]) for name in standins.DATASETS.values()}
-"""Stand-in dataset -> (class names, split sizes), as helpers/standins.py declares them."""
+TARGETS = {d.standin: (list(d.standin_classes), d.standin_split_sizes) for d in DATASETS.values()}
+"""Stand-in dataset -> (class names, split sizes), as the catalogue (helpers/catalogue.py) declares them."""
 
 
 def test_checksums_cover_and_match_every_shipped_file() -> None:

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 
 from helpers import images, standins
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import build_offline_assets  # noqa: E402
-import build_own_images  # noqa: E402
+from scripts import build_own_images, glyphs
 
 FOLDER = images.STANDIN_FOLDER
 MAX_BYTES = 500_000
@@ -44,8 +39,7 @@ def test_every_file_is_listed_in_the_checksums():
         assert listed.get(f"own_images/{relative}") == hashlib.sha256(content).hexdigest(), relative
 
 
-_MISSING_FONTS = [name for name in build_offline_assets.FONT_FILES
-                  if not (build_offline_assets._font_dir() / name).is_file()]
+_MISSING_FONTS = [name for name in glyphs.FONT_FILES if not (glyphs._font_dir() / name).is_file()]
 needs_the_fonts = pytest.mark.skipif(bool(_MISSING_FONTS), reason=f"this matplotlib lacks the builder's fonts "
                                      f"{_MISSING_FONTS} (the builder runs in the main environment)")
 

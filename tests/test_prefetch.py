@@ -30,12 +30,12 @@ from keras.src.utils import file_utils
 import harness
 import mock_photos
 from conftest import save_hub_model
-from helpers import config, images, models
+from helpers import catalogue, config, images, models, runtime
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "prefetch.py"
 SMALL_MODELS = ["mobilenet_v2_hub", "mobilenet_v2_hub_classifier", "mobilenet_v2"]
-HUB_HANDLES = [config.MODELS[m].handle for m in SMALL_MODELS[:2]]
+HUB_HANDLES = [catalogue.MODELS[m].handle for m in SMALL_MODELS[:2]]
 KERAS_FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_128_no_top.h5"
 
 
@@ -100,8 +100,8 @@ def replace_network_boundaries(patch: pytest.MonkeyPatch, hub_archive: bytes) ->
         requested.append(getattr(request, "full_url", request))
         return io.BytesIO(hub_archive)
 
-    patch.setattr(config, "hosts_reachable", lambda hosts=config.CATALOGUE_HOSTS, **k: {h: True for h in hosts})
-    for name in config.DATASETS:
+    patch.setattr(runtime, "hosts_reachable", lambda hosts=catalogue.CATALOGUE_HOSTS, **k: {h: True for h in hosts})
+    for name in catalogue.DATASETS:
         patch.setattr(tfds.builder_cls(name), "download_and_prepare", _fake_download_and_prepare)
     patch.setattr(hub.resolver.HttpResolverBase, "_call_urlopen", urlopen)
     patch.setattr(file_utils, "get_file", _fake_keras_get_file)
@@ -139,20 +139,20 @@ def _row(report: str, name: str) -> str:
 
 # ---------------------------------------------------------------- tests
 def test_every_catalogue_asset_is_planned_with_keras_weights_at_each_real_profile_size():
-    planned = [(a.kind, a.name) for a in prefetch.planned_assets(list(config.MODELS), list(config.DATASETS))]
-    assert [n for k, n in planned if k == "tfds dataset"] == list(config.DATASETS)
+    planned = [(a.kind, a.name) for a in prefetch.planned_assets(list(catalogue.MODELS), list(catalogue.DATASETS))]
+    assert [n for k, n in planned if k == "tfds dataset"] == list(catalogue.DATASETS)
     assert [k for k, _ in planned].count("photo folder") == 1  # tf_flowers' photos as a folder (notebook 10)
     assert [n for k, n in planned if k == "TF Hub model"] == [
-        m.handle for m in config.MODELS.values() if m.source == "tfhub"]
+        m.handle for m in catalogue.MODELS.values() if m.source == "tfhub"]
     assert [n for k, n in planned if k == "Keras weights"] == [
-        f"{m.handle} {size} px no top" for m in config.MODELS.values() if m.source == "keras" for size in (128, 224)]
+        f"{m.handle} {size} px no top" for m in catalogue.MODELS.values() if m.source == "keras" for size in (128, 224)]
     assert planned[-1][0] == "ImageNet labels"
 
 
 def test_report_lists_every_asset_with_its_size_and_the_total(prefetched):
     folder, codes, (report, _), requested = prefetched
     assert codes[0] == 0, report
-    expected = [*config.DATASETS, "tf_flowers photos", *HUB_HANDLES, "MobileNetV2 128 px", "imagenet_class_index.json"]
+    expected = [*catalogue.DATASETS, "tf_flowers photos", *HUB_HANDLES, "MobileNetV2 128 px", "imagenet_class_index.json"]
     for name in expected:
         row = _row(report, name)
         assert row.rstrip().endswith(("kB", "MB")) and "FAILED" not in row, row
@@ -165,7 +165,7 @@ def test_folder_has_the_layout_the_libraries_read(prefetched):
     for name, version in (("tf_flowers", "3.0.1"), ("cats_vs_dogs", "4.0.1")):
         assert (folder / "tensorflow_datasets" / name / version / "dataset_info.json").is_file()
     for handle in HUB_HANDLES:
-        sha1 = config.hub_cache_path(handle).name
+        sha1 = runtime.hub_cache_path(handle).name
         assert (folder / "tfhub_modules" / sha1 / "saved_model.pb").is_file()
     for name in (KERAS_FILE, "imagenet_class_index.json"):
         assert (folder / "keras" / "models" / name).is_file(), name
@@ -207,16 +207,16 @@ def test_with_course_assets_set_the_real_profile_loads_from_the_folder_offline(
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("COURSE_ASSETS", str(folder))
     monkeypatch.delenv("COURSE_PROFILE")
-    monkeypatch.setattr(config, "gpu_available", lambda: False)
+    monkeypatch.setattr(runtime, "gpu_available", lambda: False)
     config.use_assets_folder()
-    assert config.real_assets_cached()
+    assert runtime.real_assets_cached()
     resolution = config.resolve_profile()
     assert resolution.profile.name == "quick" and "cached" in resolution.reason
     layer = models.HubLayer(models.model_handle("mobilenet_v2_hub"))  # the real URL, from the folder
-    assert layer.handle == config.TFHUB_MOBILENET_V2 and layer(tf.zeros((1, 32, 32, 3))).shape == (1, 4)
-    flowers = tfds.load("tf_flowers", split="train", data_dir=str(config.tfds_data_dir()), download=False)
+    assert layer.handle == catalogue.TFHUB_MOBILENET_V2 and layer(tf.zeros((1, 32, 32, 3))).shape == (1, 4)
+    flowers = tfds.load("tf_flowers", split="train", data_dir=str(runtime.tfds_data_dir()), download=False)
     assert flowers.cardinality() == 4
-    labels = keras.utils.get_file("ImageNetLabels.txt", config.IMAGENET_LABELS_URL, cache_dir=str(folder / "keras"))
+    labels = keras.utils.get_file("ImageNetLabels.txt", catalogue.IMAGENET_LABELS_URL, cache_dir=str(folder / "keras"))
     assert Path(labels).parent == folder / "keras" / "datasets"
     monkeypatch.setattr(keras.utils, "get_file", lambda *a, **k: pytest.fail("notebook 10 downloaded its photos"))
     photos = images.example_folder()
@@ -234,12 +234,12 @@ def test_a_failed_asset_is_reported_and_the_others_still_arrive(monkeypatch, tmp
     code = prefetch.main([str(tmp_path / "assets"), "--models", "mobilenet_v2_hub", "--datasets", "tf_flowers"])
     report = capsys.readouterr().out
     assert code == prefetch.SOME_FAILED
-    assert "FAILED" in _row(report, config.TFHUB_MOBILENET_V2) and "404" in _row(report, config.TFHUB_MOBILENET_V2)
+    assert "FAILED" in _row(report, catalogue.TFHUB_MOBILENET_V2) and "404" in _row(report, catalogue.TFHUB_MOBILENET_V2)
     assert _row(report, "tf_flowers").endswith(("kB", "MB"))
 
 
 def test_without_network_it_stops_at_once_with_a_message(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(config, "hosts_reachable", lambda hosts=config.CATALOGUE_HOSTS, **k: {h: False for h in hosts})
+    monkeypatch.setattr(runtime, "hosts_reachable", lambda hosts=catalogue.CATALOGUE_HOSTS, **k: {h: False for h in hosts})
     monkeypatch.setattr(prefetch, "fetch_all", lambda *a: pytest.fail("fetched without network"))
     start = time.perf_counter()
     with pytest.raises(SystemExit) as stop:
