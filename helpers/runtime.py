@@ -153,3 +153,8 @@ def missing_packages() -> list[str]:
     """The course's packages this Python cannot import (a kernel from outside the course's environment)."""
     modules = ("tensorflow", "keras", *COLAB_EXTRAS, "matplotlib", "PIL", "numpy")
     return [module for module in modules if importlib.util.find_spec(module) is None]
+
+
+def cpu_count() -> int:
+    """How many CPU cores this process may use (what ``tf.data`` parallelism has to work with)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +9,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from helpers.distribute import (ImageRecords, decode_and_resize, load_benchmark_result, make_test_photos,
-                                parse_image_record, write_image_records)
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
-import decode_pipeline  # noqa: E402
+from benchmarks import decode_pipeline
+from helpers.benchmark_results import load_benchmark_result
+from helpers.distribute import ImageRecords, decode_and_resize, parse_image_record, write_image_records
+from helpers.images import make_test_photos
 
 
 def encoded(image: np.ndarray, fmt: str) -> bytes:
@@ -121,7 +118,7 @@ def test_benchmark_times_every_pipeline_and_loses_no_image():
 
 
 def test_stored_benchmark_result_is_a_full_run_of_the_script():
-    stored = load_benchmark_result()
+    stored = load_benchmark_result("decode_pipeline")
     assert list(stored["images_per_s"]) == list(decode_pipeline.VARIANTS)
     assert stored["photos"]["width"] == 500 and stored["output"]["image_size"] == 224
     assert stored["photos"]["count"] >= 256 and stored["rounds"] >= 3
