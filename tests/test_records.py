@@ -12,7 +12,6 @@ from PIL import Image
 from benchmarks import decode_pipeline
 from helpers.benchmark_results import load_benchmark_result
 from helpers.distribute import ImageRecords, decode_and_resize, parse_image_record, write_image_records
-from helpers.images import make_test_photos
 
 
 def encoded(image: np.ndarray, fmt: str) -> bytes:
@@ -100,14 +99,6 @@ def test_decode_and_resize_reads_jpeg_png_and_gif_as_square_rgb(folder):
     for path in (folder / "cat" / "cat1.jpeg", folder / "dog" / "dog1.png", folder / "fox" / "fox2.gif"):
         image = decode_and_resize(tf.constant(path.read_bytes()), 16)
         assert image.shape == (16, 16, 3) and image.dtype == tf.uint8
-
-
-def test_test_photos_are_photo_sized_jpegs_that_do_not_compress_to_nothing(tmp_path):
-    paths = make_test_photos(tmp_path, 2)
-    image = tf.io.decode_jpeg(paths[0].read_bytes())
-    assert image.shape == (375, 500, 3)
-    assert all(30_000 < p.stat().st_size < 150_000 for p in paths)  # tf_flowers' photos average about 60 kB
-    assert paths[0].read_bytes() != paths[1].read_bytes()
 
 
 def test_benchmark_times_every_pipeline_and_loses_no_image():

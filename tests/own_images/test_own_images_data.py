@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 
 from helpers import images, standins
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import build_offline_assets  # noqa: E402
-import build_own_images  # noqa: E402
+from scripts import build_offline_assets, build_own_images
 
 FOLDER = images.STANDIN_FOLDER
 MAX_BYTES = 500_000
