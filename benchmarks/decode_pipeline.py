@@ -1,6 +1,6 @@
 """How many photos per second can this machine's CPU decode and resize for training? (notebook 11)
 
-Photo-sized textured JPEGs (``helpers.distribute.make_test_photos``, 500x375, about 65 kB each, like the
+Photo-sized textured JPEGs (``helpers.images.make_test_photos``, 500x375, about 65 kB each, like the
 tf_flowers photos) are written to a temporary folder, then read, decoded and resized to 224 px (the course's
 ``decode_and_resize``: ``tf.io.decode_image`` + antialiased bilinear resize) in batches of 32 by five pipelines:
 
@@ -21,7 +21,7 @@ input pipeline can feed a model on this machine.
     python benchmarks/decode_pipeline.py [--images 512] [--rounds 3] [--save]
 
 Prints one JSON object; ``--save`` also writes it to ``benchmarks/results/decode_pipeline.json``, which
-notebook 11 reads (``helpers.distribute.load_benchmark_result``).
+notebook 11 reads (``helpers.benchmark_results.load_benchmark_result``).
 """
 from __future__ import annotations
 
@@ -40,11 +40,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from helpers.distribute import (BENCHMARK_RESULT, cpu_count, decode_and_resize, make_test_photos,  # noqa: E402
-                                parse_image_record, write_image_records)
+from helpers.benchmark_results import benchmark_result_path  # noqa: E402
+from helpers.distribute import decode_and_resize, parse_image_record, write_image_records  # noqa: E402
+from helpers.images import make_test_photos  # noqa: E402
+from helpers.runtime import cpu_count  # noqa: E402
 
 AUTOTUNE = tf.data.AUTOTUNE
 VARIANTS = ("sequential", "default", "parallel", "records_parallel", "cached")
+BENCHMARK_RESULT = benchmark_result_path("decode_pipeline")
 
 
 def pipelines(paths: list[Path], records: list[Path], image_size: int, batch: int) -> dict[str, tf.data.Dataset]:
@@ -116,7 +119,7 @@ def measure(images: int = 512, rounds: int = 3, image_size: int = 224, batch: in
         "cpu_ms_per_image": {name: round(1000 * statistics.median(r[1] for r in runs[name]), 2) for name in VARIANTS},
         "all_rounds_images_per_s": {name: [round(r[0], 1) for r in runs[name]] for name in VARIANTS},
         "photos": {"count": images, "width": width, "height": height, "mean_jpeg_kB": round(jpeg_kb, 1),
-                   "kind": "synthetic textured JPEGs (helpers.distribute.make_test_photos), quality 90"},
+                   "kind": "synthetic textured JPEGs (helpers.images.make_test_photos), quality 90"},
         "output": {"image_size": image_size, "batch_size": batch, "resize": "bilinear, antialiased (helpers.data)"},
         "machine": {"cpu_cores": cpu_count(), "cpu_model": cpu_model(), "tensorflow": tf.__version__,
                     "python": platform.python_version(), "load_average_1min_before": round(load_before, 2),

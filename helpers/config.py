@@ -304,6 +304,27 @@ def results_are_meaningful() -> bool:
     return not (os.environ.get("COURSE_SMOKE") == "1" or os.environ.get("COURSE_HARNESS") == "mock-real")
 
 
+STANDIN_NOTE = "stand-in data"
+"""How a result of the offline stand-ins is labelled wherever a learner sees it (plot titles, printed lines)."""
+
+
+def standin_note(profile: Profile | None = None) -> str | None:
+    """``"stand-in data"`` when ``profile`` (default: the active one) runs on the stand-ins, else None.
+
+    The plots of :mod:`helpers.plots` put it in their titles by themselves.
+    """
+    return None if (profile or resolve_profile().profile).real_assets else STANDIN_NOTE
+
+
+def standin_suffix(detail: str = "", profile: Profile | None = None) -> str:
+    """``" (stand-in data)"`` (``detail`` after a semicolon) on the stand-ins, else ``""``: ends a printed result.
+
+    >>> print(f"test accuracy {test_accuracy:.1%}{standin_suffix()}")
+    """
+    note = standin_note(profile)
+    return f" ({note}; {detail})" if note and detail else f" ({note})" if note else ""
+
+
 def expect(condition: bool, message: str) -> None:
     """Assert a result the lesson relies on, with a message a learner can act on (skipped in smoke runs).
 

@@ -1,4 +1,4 @@
-"""Plumbing for notebook 11 (scale up): devices for ``tf.distribute``, TFRecord shards of an image folder, test photos.
+"""Plumbing for notebook 11 (scale up): devices for ``tf.distribute`` and TFRecord shards of an image folder.
 
 The lesson's calls (the strategy, ``strategy.scope()``, building and compiling there, the ``tf.data`` pipeline)
 stay in the notebook; this module only prepares devices and files::
@@ -10,20 +10,12 @@ stay in the notebook; this module only prepares devices and files::
 """
 from __future__ import annotations
 
-import io
-import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from helpers import standins
-
-BENCHMARK_RESULT = standins.REPO_ROOT / "benchmarks" / "results" / "decode_pipeline.json"
-"""The stored figures of ``benchmarks/decode_pipeline.py`` (the one source the notebook reads them from)."""
 RECORD_FORMATS = {b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG", b"GIF8": "GIF", b"BM": "BMP"}
 """First bytes of the formats ``tf.io.decode_image`` reads: the only files worth storing in a record."""
 ALREADY_STARTED = ("TensorFlow has already started in this kernel, so its CPU can no longer be split into "
@@ -184,45 +176,3 @@ def decode_and_resize(encoded: tf.Tensor, image_size: int) -> tf.Tensor:
 
     image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
     return resize_to_uint8(image, image_size)
-
-
-# ---------------------------------------------------------------------------------------------- test photos
-def make_test_photos(folder: str | Path, n: int, width: int = 500, height: int = 375, seed: int = 0,
-                     quality: int = 90) -> list[Path]:
-    """Write ``n`` photo-sized textured JPEGs (about 65 kB each at 500x375) into ``folder``; return their paths.
-
-    Smooth colour fields, waves and grain: decoding them costs what decoding a photo of that size costs (flat
-    synthetic images compress to almost nothing and decode too fast). For timing only; they show nothing.
-    """
-    from PIL import Image
-
-    rng = np.random.default_rng(seed)
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    paths = []
-    for i in range(n):
-        low = rng.uniform(0, 255, (6, 8, 3)).astype(np.uint8)
-        base = np.asarray(Image.fromarray(low).resize((width, height), Image.Resampling.BICUBIC), np.float32)
-        freq, angle = rng.uniform(0.02, 0.15, 3), rng.uniform(0, np.pi, 3)
-        waves = sum(20 * np.sin(f * (xx * np.cos(a) + yy * np.sin(a)) + a) for f, a in zip(freq, angle))
-        pixels = np.clip(base + waves[..., None] + rng.normal(0, 10, (height, width, 3)), 0, 255).astype(np.uint8)
-        buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
-        paths.append(folder / f"photo_{i:04d}.jpg")
-        paths[-1].write_bytes(buffer.getvalue())
-    return paths
-
-
-def load_benchmark_result(path: str | Path = BENCHMARK_RESULT) -> dict[str, Any]:
-    """Return the stored result of ``benchmarks/decode_pipeline.py`` (images/s per pipeline, and the machine)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run `python benchmarks/decode_pipeline.py --save` "
-                                "from the course folder to measure it on this machine.")
-    return json.loads(path.read_text(encoding="utf8"))
-
-
-def cpu_count() -> int:
-    """How many CPU cores this process may use (what ``tf.data`` parallelism has to work with)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -443,3 +443,29 @@ def checkpoint_folder(name: str) -> Path:
     instead: the runtime's own disk is wiped when it disconnects.
     """
     return config.results_dir() / "checkpoints" / name
+
+
+# ---------------------------------------------------------------------------------------------- test photos
+def make_test_photos(folder: str | Path, n: int, width: int = 500, height: int = 375, seed: int = 0,
+                     quality: int = 90) -> list[Path]:
+    """Write ``n`` photo-sized textured JPEGs (about 65 kB each at 500x375) into ``folder``; return their paths.
+
+    Smooth colour fields, waves and grain: decoding them costs what decoding a photo of that size costs (flat
+    synthetic images compress to almost nothing and decode too fast). For timing only; they show nothing.
+    """
+    rng = np.random.default_rng(seed)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    paths = []
+    for i in range(n):
+        low = rng.uniform(0, 255, (6, 8, 3)).astype(np.uint8)
+        base = np.asarray(Image.fromarray(low).resize((width, height), Image.Resampling.BICUBIC), np.float32)
+        freq, angle = rng.uniform(0.02, 0.15, 3), rng.uniform(0, np.pi, 3)
+        waves = sum(20 * np.sin(f * (xx * np.cos(a) + yy * np.sin(a)) + a) for f, a in zip(freq, angle))
+        pixels = np.clip(base + waves[..., None] + rng.normal(0, 10, (height, width, 3)), 0, 255).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+        paths.append(folder / f"photo_{i:04d}.jpg")
+        paths[-1].write_bytes(buffer.getvalue())
+    return paths

@@ -5,9 +5,11 @@ Every ``plot_*`` / ``show_*`` function draws with matplotlib's object API and **
 the end of the cell. Write ``plot_history(h);`` (semicolon) or ``fig = plot_history(h)``: a bare call as the
 last line also shows the returned value, so the figure would appear twice.
 
-Results from the offline stand-ins must say so: pass ``note=standin_note(cfg)``, which appends
-"(stand-in data)" to the title when ``cfg.real_assets`` is False. Colours are the Okabe-Ito palette
-(colour-blind safe) and every distinction is also made by marker, line style or text.
+Results from the offline stand-ins say so: on the stand-ins every title ends in "(stand-in data)" by itself
+(:func:`helpers.config.standin_note` of the active profile). ``note="..."`` puts another note there, ``note=""``
+none (a chart that shows no stand-in result). The numbers behind the figures come from :mod:`helpers.metrics`.
+Colours are the Okabe-Ito palette (colour-blind safe) and every distinction is also made by marker, line style
+or text.
 """
 from __future__ import annotations
 
@@ -19,21 +21,22 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from helpers.config import standin_note
+from helpers.metrics import confusion_matrix, named_runs, predicted_labels, prediction_confidence, to_class_indices
+
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 """Okabe-Ito palette: distinguishable with the common colour-vision deficiencies."""
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 LINESTYLES = ["-", "--", "-.", ":"]
 RIGHT, WRONG = "#0072B2", "#D55E00"  # blue / vermillion, always paired with ✓ / ✗
-STANDIN_NOTE = "stand-in data"
-
-
-def standin_note(profile: Any) -> str | None:
-    """``"stand-in data"`` when ``profile.real_assets`` is False, else None: the ``note=`` for every plot."""
-    return None if profile.real_assets else STANDIN_NOTE
 
 
 def _finish(fig: Figure, title: str | None, note: str | None, ax: Any = None) -> Figure:
-    """Title ``ax`` (or the whole figure) with ``title`` and the ``note`` in brackets; tighten; return ``fig``."""
+    """Title ``ax`` (or the whole figure) with ``title`` and the ``note`` in brackets; tighten; return ``fig``.
+
+    ``note`` None means the label of the active profile's data (:func:`helpers.config.standin_note`).
+    """
+    note = standin_note() if note is None else note
     text = (f"{title} ({note})" if title else f"({note})") if note else title
     if text is not None and ax is not None:
         ax.set_title(text)
@@ -86,58 +89,8 @@ def to_uint8(images: Any) -> np.ndarray:
     return arr
 
 
-def to_class_indices(labels: Any) -> np.ndarray:
-    """Class indices (int64, shape ``(n,)``) from indices, one-hot rows or ``(n, k)`` scores."""
-    arr = np.asarray(labels)
-    if arr.ndim == 2 and arr.shape[1] > 1:
-        return arr.argmax(axis=1)
-    arr = arr.reshape(-1)
-    if arr.dtype.kind == "f" and not np.all(arr == np.round(arr)):
-        raise ValueError("got fractional class labels: pass predicted_labels(logits) instead of raw scores")
-    return arr.astype(np.int64)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _scores(logits: Any) -> np.ndarray:
-    arr = np.asarray(logits, dtype=np.float64)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    return np.atleast_1d(arr)
-
-
-def predicted_labels(logits: Any, from_logits: bool = True) -> np.ndarray:
-    """Predicted class indices (int64, shape ``(n,)``) from a model's outputs.
-
-    Binary outputs (shape ``(n,)`` or ``(n, 1)``) are thresholded at 0 for logits, or at 0.5 for sigmoid
-    probabilities (``from_logits=False``); multi-class outputs ``(n, k)`` take the argmax.
-
-    >>> predicted_labels([[-1.2], [0.3]])
-    array([0, 1])
-    >>> predicted_labels([0.2, 0.7], from_logits=False)
-    array([0, 1])
-    """
-    arr = _scores(logits)
-    if arr.ndim == 2:
-        return arr.argmax(axis=1).astype(np.int64)
-    return (arr > (0.0 if from_logits else 0.5)).astype(np.int64)
-
-
-def prediction_confidence(logits: Any, from_logits: bool = True) -> np.ndarray:
-    """The probability the model gives its own predicted class, shape ``(n,)``."""
-    arr = _scores(logits)
-    if arr.ndim == 2:
-        probs = _softmax(arr) if from_logits else arr
-        return probs.max(axis=1)
-    p = _sigmoid(arr) if from_logits else arr
-    return np.maximum(p, 1.0 - p)
 
 
 def plot_history(*histories: Any, fine_tune_at: int | None = None,
@@ -149,7 +102,7 @@ def plot_history(*histories: Any, fine_tune_at: int | None = None,
     are joined end to end. The x axis counts epochs completed; a dotted line labelled "fine-tuning starts" is
     drawn at ``fine_tune_at`` (default: the length of the first history when there are two or more).
 
-    >>> fig = plot_history(history_head, history_fine, note=standin_note(cfg))
+    >>> fig = plot_history(history_head, history_fine)
     """
     logs = [dict(getattr(h, "history", h)) for h in histories]
     if not logs:
@@ -235,11 +188,6 @@ def plot_augmentation(image: Any, augment: Callable[[Any], Any], n: int = 8, nco
     return _finish(fig, title, note)
 
 
-def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
-    """Counts ``(num_classes, num_classes)``: row = true class, column = predicted class."""
-    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(counts, (to_class_indices(y_true), to_class_indices(y_pred)), 1)
-    return counts
 
 
 def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str], note: str | None = None,
@@ -259,42 +207,6 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str], 
     return _finish(fig, title, note, ax)
 
 
-def per_class_metrics(y_true: Any, y_pred: Any, class_names: Sequence[str]) -> list[dict[str, Any]]:
-    """One dict per class: ``class``, ``precision``, ``recall``, ``count`` (true examples); nan when undefined."""
-    counts = confusion_matrix(y_true, y_pred, len(class_names))
-    right, predicted, actual = np.diag(counts), counts.sum(axis=0), counts.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision, recall = right / predicted, right / actual
-    return [{"class": name, "precision": float(precision[i]), "recall": float(recall[i]),
-             "count": int(actual[i])} for i, name in enumerate(class_names)]
-
-
-def _fmt(value: Any, digits: int = 3, column: str = "") -> str:
-    """One table cell: thousands separators for counts, seconds to 0.1 s, other numbers to ``digits``."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        if np.isnan(value):
-            return "—"
-        return f"{value:,.1f}" if "second" in column else f"{value:.{digits}f}"
-    return str(value)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths)))
-             for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def per_class_report(y_true: Any, y_pred: Any, class_names: Sequence[str]) -> str:
-    """A text table of precision, recall and count per class ("—" where a class was never predicted)."""
-    rows = [[m["class"], _fmt(m["precision"]), _fmt(m["recall"]), str(m["count"])]
-            for m in per_class_metrics(y_true, y_pred, class_names)]
-    return _table(["class", "precision", "recall", "count"], rows)
 
 
 def show_worst_mistakes(images: Any, y_true: Any, logits: Any, class_names: Sequence[str], n: int = 8,
@@ -318,16 +230,6 @@ def show_worst_mistakes(images: Any, y_true: Any, logits: Any, class_names: Sequ
     return _finish(fig, title, note)
 
 
-def _runs(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``{run name: metrics}`` from a dict of runs or a list of dicts with a ``name`` (or ``run``) key."""
-    if isinstance(results, Mapping):
-        return {str(k): dict(v) for k, v in results.items()}
-    runs = {}
-    for i, row in enumerate(results):
-        row = dict(row)
-        name = row.pop("name", row.pop("run", f"run {i + 1}"))
-        runs[str(name)] = row
-    return runs
 
 
 def plot_comparison(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
@@ -337,7 +239,7 @@ def plot_comparison(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[
     >>> fig = plot_comparison({"feature extraction": {"test_accuracy": 0.91},
     ...                        "fine-tuning": {"test_accuracy": 0.95}})
     """
-    runs = _runs(results)
+    runs = named_runs(results)
     missing = [name for name, m in runs.items() if metric not in m]
     if missing:
         raise KeyError(f"runs {missing} have no {metric!r}")
@@ -355,13 +257,6 @@ def plot_comparison(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[
     return _finish(fig, title or metric.replace("_", " "), note, ax)
 
 
-def comparison_table(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
-                     digits: int = 4) -> str:
-    """A text table: one row per run, one column per metric any run reported ("—" when missing)."""
-    runs = _runs(results)
-    columns = list(dict.fromkeys(k for m in runs.values() for k in m))
-    rows = [[name, *[_fmt(m.get(c, float("nan")), digits, c) for c in columns]] for name, m in runs.items()]
-    return _table(["run", *columns], rows)
 
 
 def plot_data_efficiency(curves: Mapping[str, Mapping[float, float]], note: str | None = None,

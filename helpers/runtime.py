@@ -250,3 +250,8 @@ def simulated_gpu() -> bool:
     from helpers.config import in_test_harness  # config imports this module
 
     return in_test_harness() and os.environ.get("COURSE_HARNESS_GPU") == "1"
+
+
+def cpu_count() -> int:
+    """How many CPU cores this process may use (what ``tf.data`` parallelism has to work with)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -27,7 +27,8 @@ from PIL import Image
 
 from helpers.images import decode_image
 from helpers.models import count_params
-from helpers.plots import RIGHT, WRONG, plot_history, show_images, to_class_indices, to_uint8
+from helpers.metrics import to_class_indices
+from helpers.plots import RIGHT, WRONG, plot_history, show_images, to_uint8
 
 
 def running_headless() -> bool:
@@ -64,7 +65,7 @@ def image_browser(images: Any, labels: Any, class_names: Sequence[str],
                   predictions: Any = None) -> widgets.VBox:
     """A widget to step through ``images`` with a slider; each shows its true label and the prediction ✓ / ✗.
 
-    ``predictions`` are class indices (see :func:`helpers.plots.predicted_labels`). Headless: a static grid of
+    ``predictions`` are class indices (see :func:`helpers.metrics.predicted_labels`). Headless: a static grid of
     the first 8 images instead.
 
     >>> image_browser(x, y, class_names, predictions=predicted_labels(model.predict(x)))
@@ -262,7 +263,7 @@ class LivePlot(keras.callbacks.Callback):
     Reuse one instance across the head and the fine-tuning ``fit`` calls: the curves continue and the
     second phase is marked "fine-tuning starts". Headless: one static plot at the end of each ``fit``.
 
-    >>> live = LivePlot(note=standin_note(cfg))
+    >>> live = LivePlot()  # titled "(stand-in data)" on the stand-ins, as every plot
     >>> model.fit(train_ds, validation_data=val_ds, epochs=5, callbacks=[live], verbose=0)
     """
 

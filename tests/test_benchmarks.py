@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import transfer_gain  # noqa: E402
-
-from helpers.catalogue import DATASETS  # noqa: E402
-from helpers.config import PROFILES  # noqa: E402
+from benchmarks import transfer_gain
+from helpers.catalogue import DATASETS
+from helpers.config import PROFILES
 
 ONE_EPOCH = dataclasses.replace(PROFILES["offline"], head_epochs=1, fine_tune_epochs=1)
 

@@ -128,8 +128,7 @@ def _too_late() -> dict:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO / "tests"))
-    import harness
+    from tests import harness  # PYTHONPATH is the repository (run_child)
 
     harness.install_network_guard()
     print(json.dumps({"compare": _compare, "too_late": _too_late}[sys.argv[1]]()))

@@ -1,13 +1,9 @@
 """Committed notebooks are clean: outputs stripped except nbval-check-output cells, the common opening."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import nbtools  # noqa: E402
+from scripts import nbtools
 
 NOTEBOOKS = nbtools.notebook_paths()
 
@@ -29,6 +25,17 @@ def test_notebook_opens_with_title_objectives_time_and_closes_with_recap_and_mis
     first, text = nb.cells[0].source, "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert first.startswith("# ") and "**You will:**" in first and "**Time:**" in first
     assert "## Recap" in text and "## Common mistakes" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_stand_in_label_is_never_written_out_in_a_cell(path):
+    """It comes from one place: the plots label by themselves, printed lines end in ``standin_suffix()``."""
+    import nbformat
+
+    from helpers.config import STANDIN_NOTE
+
+    code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert STANDIN_NOTE not in code
 
 
 def test_badge_is_built_from_the_one_configured_repository_url(monkeypatch):

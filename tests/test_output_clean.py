@@ -7,17 +7,16 @@ notebooks get the same check on every cell through ``conftest.py`` (``tests/outp
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from output_check import unexpected_stderr
+from scripts import nbtools
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-import nbtools  # noqa: E402
-from output_check import unexpected_stderr  # noqa: E402
 
 
 def run_like_jupyterlab(*cells: str) -> list[list[dict]]:

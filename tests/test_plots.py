@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import plots  # noqa: E402
+from helpers import config, plots  # noqa: E402
 
 CLASSES = ["cat", "dog", "fox"]
 
@@ -22,39 +22,7 @@ def titles(fig):
     return [ax.get_title() for ax in fig.axes]
 
 
-# --- labels and confidence --------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("logits, from_logits, expected", [
-    ([-1.2, 0.0, 0.3], True, [0, 0, 1]),             # binary logits, (n,): threshold 0, exactly 0 is "no"
-    ([[-1.2], [0.3]], True, [0, 1]),                 # binary logits, (n, 1)
-    ([0.2, 0.5, 0.7], False, [0, 0, 1]),             # sigmoid probabilities: threshold 0.5
-    ([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0]], True, [1, 0]),  # multi-class: argmax
-    (np.float32(2.0), True, [1]),                    # a single score
-])
-def test_predicted_labels_handles_binary_and_multiclass_shapes(logits, from_logits, expected):
-    labels = plots.predicted_labels(logits, from_logits=from_logits)
-    assert labels.dtype == np.int64
-    assert labels.tolist() == expected
-
-
-def test_predicted_labels_of_nothing_is_empty():
-    assert plots.predicted_labels(np.zeros((0, 1))).shape == (0,)
-
-
-def test_prediction_confidence_is_probability_of_the_predicted_class():
-    assert plots.prediction_confidence([0.0, 100.0, -100.0]).round(3).tolist() == [0.5, 1.0, 1.0]
-    assert plots.prediction_confidence([0.2, 0.9], from_logits=False).tolist() == pytest.approx([0.8, 0.9])
-    softmax = plots.prediction_confidence([[0.0, np.log(3.0)]])
-    assert softmax.tolist() == pytest.approx([0.75])
-    assert plots.prediction_confidence([[0.1, 0.6, 0.3]], from_logits=False).tolist() == pytest.approx([0.6])
-
-
-def test_class_indices_accept_one_hot_and_refuse_raw_scores():
-    assert plots.to_class_indices([[0, 1, 0], [1, 0, 0]]).tolist() == [1, 0]
-    assert plots.to_class_indices(np.array([1.0, 0.0])).tolist() == [1, 0]
-    with pytest.raises(ValueError, match="predicted_labels"):
-        plots.to_class_indices([0.3, 0.8])
-
+# --- display values ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("images", [
     np.full((2, 4, 4, 3), 0.5, dtype=np.float32),    # float [0, 1]
@@ -109,7 +77,7 @@ def test_plot_history_joins_phases_and_marks_where_fine_tuning_starts():
 
 
 def test_plot_history_honours_an_explicit_fine_tune_epoch_and_single_metric():
-    fig = plots.plot_history(HEAD, metrics=("loss",), fine_tune_at=2, title=None)
+    fig = plots.plot_history(HEAD, metrics=("loss",), fine_tune_at=2, title=None, note="")
     assert len(fig.axes) == 1
     assert [line.get_label() for line in fig.axes[0].lines] == ["training loss", "validation loss",
                                                                "fine-tuning starts"]
@@ -188,30 +156,12 @@ Y_TRUE = [0, 0, 1, 1, 2, 2, 2]
 Y_PRED = [0, 1, 1, 1, 2, 0, 0]
 
 
-def test_confusion_matrix_counts_true_rows_against_predicted_columns():
-    counts = plots.confusion_matrix(Y_TRUE, Y_PRED, 3)
-    assert counts.tolist() == [[1, 1, 0], [0, 2, 0], [2, 0, 1]]
-
-
 def test_plot_confusion_matrix_writes_each_count():
     fig = plots.plot_confusion_matrix(Y_TRUE, Y_PRED, CLASSES, note="stand-in data")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["1", "1", "0", "0", "2", "0", "2", "0", "1"]
     assert ax.get_title() == "Confusion matrix (stand-in data)"
     assert [t.get_text() for t in ax.get_xticklabels()] == CLASSES
-
-
-def test_per_class_metrics_and_report():
-    rows = plots.per_class_metrics(Y_TRUE, Y_PRED, CLASSES)
-    assert [r["count"] for r in rows] == [2, 2, 3]
-    assert rows[0]["precision"] == pytest.approx(1 / 3) and rows[0]["recall"] == pytest.approx(0.5)
-    assert rows[1]["precision"] == pytest.approx(2 / 3) and rows[1]["recall"] == 1.0
-    assert rows[2]["precision"] == 1.0 and rows[2]["recall"] == pytest.approx(1 / 3)
-    report = plots.per_class_report([0, 0], [0, 0], ["cat", "dog"])
-    lines = report.splitlines()
-    assert lines[0].split() == ["class", "precision", "recall", "count"]
-    assert lines[2].split() == ["cat", "1.000", "1.000", "2"]
-    assert lines[3].split() == ["dog", "—", "—", "0"]  # never predicted, never present
 
 
 def test_show_worst_mistakes_orders_by_confidence_and_shows_it():
@@ -251,13 +201,6 @@ def test_plot_comparison_accepts_a_list_of_runs_and_other_metrics():
     assert [t.get_text() for t in ax.texts] == ["1.5", "0.25", "2"]
     with pytest.raises(KeyError, match="feature extraction"):
         plots.plot_comparison(RESULTS, metric="test_loss")
-
-
-def test_comparison_table_has_a_row_per_run_and_a_dash_for_gaps():
-    lines = plots.comparison_table(RESULTS).splitlines()
-    assert lines[0].split() == ["run", "test_accuracy", "epochs", "test_loss"]
-    assert lines[2].split() == ["feature", "extraction", "0.9120", "5", "—"]
-    assert lines[3].split() == ["fine-tuning", "0.9500", "—", "0.2000"]
 
 
 def test_plot_data_efficiency_draws_a_distinct_line_per_run():
@@ -300,13 +243,22 @@ def test_projection_of_a_single_feature_is_flat_on_the_second_axis():
     assert share.tolist() == pytest.approx([1.0, 0.0])
 
 
-def test_standin_note_follows_the_profile():
-    class P:
-        real_assets = False
+# --- the stand-in label ----------------------------------------------------------------------------------
 
-    assert plots.standin_note(P()) == "stand-in data"
-    P.real_assets = True
-    assert plots.standin_note(P()) is None
+def test_stand_in_results_are_labelled_by_default_and_a_note_overrides(fresh_profile, monkeypatch):
+    assert plots.plot_comparison(RESULTS).axes[0].get_title() == "test accuracy (stand-in data)"  # tests: offline
+    assert plots.plot_comparison(RESULTS, note="seed 1").axes[0].get_title() == "test accuracy (seed 1)"
+    assert plots.plot_comparison(RESULTS, note="").axes[0].get_title() == "test accuracy"
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    assert plots.plot_comparison(RESULTS).axes[0].get_title() == "test accuracy"
+
+
+def test_the_label_follows_the_profile_in_titles_and_printed_lines():
+    offline, quick = config.PROFILES["offline"], config.PROFILES["quick"]
+    assert config.standin_note(offline) == "stand-in data" and config.standin_note(quick) is None
+    assert config.standin_suffix(profile=offline) == " (stand-in data)"
+    assert config.standin_suffix("training images", offline) == " (stand-in data; training images)"
+    assert config.standin_suffix(profile=quick) == config.standin_suffix("training images", quick) == ""
 
 
 def _extent(artist, fig):
@@ -334,9 +286,3 @@ def test_learning_curves_tick_whole_epochs_only():
     ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 4]
     assert ticks and all(float(t).is_integer() for t in ticks)
     plt.close(fig)
-
-
-def test_comparison_table_writes_counts_with_separators_and_seconds_to_a_tenth():
-    table = plots.comparison_table({"from scratch": {"test_accuracy": 0.2131, "seconds": 1.757,
-                                                     "params_trained": 1_853_989}}, digits=3)
-    assert table.splitlines()[2].split() == ["from", "scratch", "0.213", "1.8", "1,853,989"]

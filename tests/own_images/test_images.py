@@ -381,3 +381,11 @@ def test_reduce_to_decodes_big_jpegs_smaller_but_never_below_the_size_asked():
     assert full.shape == (1200, 1600, 3) and reduced.shape == (300, 400, 3)
     png = _bytes(Image.new("RGB", (1600, 1200)), "PNG")
     assert images.decode_image(png, reduce_to=256)[0].shape == (1200, 1600, 3), "only JPEGs have a draft mode"
+
+
+def test_test_photos_are_photo_sized_jpegs_that_do_not_compress_to_nothing(tmp_path):
+    paths = images.make_test_photos(tmp_path, 2)
+    image = tf.io.decode_jpeg(paths[0].read_bytes())
+    assert image.shape == (375, 500, 3)
+    assert all(30_000 < p.stat().st_size < 150_000 for p in paths)  # tf_flowers' photos average about 60 kB
+    assert paths[0].read_bytes() != paths[1].read_bytes()

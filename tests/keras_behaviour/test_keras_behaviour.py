@@ -3,8 +3,8 @@
 Every test here backs sentences the course makes. Its docstring lists them under ``Backs:``, one per line, as
 ``<file>: "<sentence>"``; :func:`test_every_sentence_backed_here_is_still_where_it_says` checks that each
 sentence still stands in that file (notebook cells, markdown, or a Python string literal, whitespace aside), so a
-lesson cannot drift away from the test that proves it. ``tests/test_keras_behaviour_*.py`` files follow the same
-format and are checked too.
+lesson cannot drift away from the test that proves it. Every ``test_*.py`` file of ``tests/keras_behaviour/`` follows
+the same format and is checked too; their tiny models are in ``tiny_models.py`` beside them.
 """
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ import keras
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.keras_behaviour.tiny_models import moved as _moved
+from tests.keras_behaviour.tiny_models import tiny_base_and_model as _base_and_model
+from tests.keras_behaviour.tiny_models import tiny_data as _data
+
+REPO = Path(__file__).resolve().parents[2]
 BACKS_RE = re.compile(r'^\s*(?P<file>[\w./-]+):\s*"(?P<sentence>.+)"\s*$')
 
 
@@ -29,7 +33,7 @@ def _squash(text: str) -> str:
 def backed_sentences() -> list[tuple[str, str, str]]:
     """``(test name, file, sentence)`` for every ``Backs:`` line of every behaviour test module."""
     found = []
-    for module in sorted(REPO.glob("tests/test_keras_behaviour*.py")):
+    for module in sorted(REPO.glob("tests/keras_behaviour/test_*.py")):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf8"))):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 doc = ast.get_docstring(node) or ""
@@ -65,27 +69,8 @@ def test_every_sentence_backed_here_is_still_where_it_says(test, file, sentence)
 
 
 # ----------------------------------------------------------------------------------------- tiny models
-def _data(n: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 4)).astype("float32")
-    return x, (x.sum(axis=1) > 0).astype("float32")[:, None]
-
-
-def _base_and_model(seed: int = 0) -> tuple[keras.Model, keras.Model]:
-    """A two-layer "base" and a model = base + a one-logit head."""
-    keras.utils.set_random_seed(seed)
-    base = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6, activation="relu", name="low"),
-                             keras.layers.Dense(6, activation="relu", name="top")], name="base")
-    model = keras.Sequential([keras.Input((4,)), base, keras.layers.Dense(1, name="head")])
-    return base, model
-
-
 def _compile(model: keras.Model, lr: float = 0.05) -> None:
     model.compile(keras.optimizers.SGD(lr), keras.losses.BinaryCrossentropy(from_logits=True))
-
-
-def _moved(before: list[np.ndarray], layer: keras.layers.Layer) -> bool:
-    return any(not np.allclose(a, b) for a, b in zip(before, layer.get_weights()))
 
 
 # ------------------------------------------------------------------------------------------- behaviours

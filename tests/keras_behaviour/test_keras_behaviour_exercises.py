@@ -1,6 +1,6 @@
 """What exercises 07-09 and their checks say about Keras, shown on tiny models (the format of
-tests/test_keras_behaviour.py: each test's ``Backs:`` lines quote the sentences it backs, and that module's
-checker verifies they still stand in their files)."""
+tests/keras_behaviour/test_keras_behaviour.py: each test's ``Backs:`` lines quote the sentences it backs, and that
+module's checker verifies they still stand in their files)."""
 from __future__ import annotations
 
 import keras
@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from helpers.models import restart_training
+from tests.keras_behaviour.tiny_models import moved as _moved
+from tests.keras_behaviour.tiny_models import tiny_base_and_model, tiny_data
 
 NB07 = "notebooks/solutions/07_exercise_vgg16_classify.ipynb"
 NB08 = "notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb"
@@ -16,18 +18,11 @@ SCCE = keras.losses.SparseCategoricalCrossentropy
 
 
 def _data(n: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 4)).astype("float32")
-    return x, (x[:, 0] > 0).astype("int64") + 2 * (x[:, 1] > 0)  # 4 classes, integer labels
+    return tiny_data(n, seed, classes=4)  # integer labels
 
 
 def _base_and_model(seed: int = 0) -> tuple[keras.Model, keras.Model]:
-    """A two-layer "base" ("low", "top") and a model = base + a 4-class head ("head")."""
-    keras.utils.set_random_seed(seed)
-    base = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6, activation="relu", name="low"),
-                             keras.layers.Dense(6, activation="relu", name="top")], name="base")
-    model = keras.Sequential([keras.Input((4,)), base, keras.layers.Dense(4, name="head")])
-    return base, model
+    return tiny_base_and_model(seed, outputs=4)
 
 
 def _compile(model: keras.Model, lr: float = 0.05) -> None:
@@ -36,10 +31,6 @@ def _compile(model: keras.Model, lr: float = 0.05) -> None:
 
 def _weights(layer: keras.layers.Layer) -> list[np.ndarray]:
     return [np.array(w) for w in layer.get_weights()]
-
-
-def _moved(before: list[np.ndarray], layer: keras.layers.Layer) -> bool:
-    return any(not np.allclose(a, b) for a, b in zip(before, layer.get_weights()))
 
 
 def test_a_layer_set_trainable_inside_a_frozen_base_is_trained_by_the_model():
