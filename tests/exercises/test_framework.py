@@ -1,26 +1,23 @@
-"""The exercise framework (helpers/exercises.py), its record of fits (exercise_log), the judges on tiny models,
-the results file, and the student-copy generator (scripts/make_student_notebooks.py).
+"""The exercise framework (helpers/exercises/framework.py), its record of fits (recording), the judges on tiny
+models, the results file, and the student-copy generator (scripts/make_student_notebooks.py).
 
-Whole answers, right and wrong, are tried in the real notebooks' state in test_exercise_wrong_answers.py.
+Whole answers, right and wrong, are tried in the real notebooks' state in test_wrong_answers.py.
 """
 from __future__ import annotations
 
 import contextlib
 import io
-import sys
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
-from helpers import config, exercise_log, exercise_results, exercises, judge_runs, judges
-from helpers.exercise09 import SCRATCH_IMAGES, ReadTheCurve, scratch_plan
-from helpers.exercises import ____, Context, questions
+from helpers import config, exercises
+from helpers.exercises import ____, Context, framework, judges, questions, recording, results, run_judges
+from helpers.exercises.ex09 import ReadTheCurve
+from helpers.models import SCRATCH_IMAGES, scratch_plan
 from helpers.standins import vgg16_standin
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import make_student_notebooks as generator  # noqa: E402
+from scripts import make_student_notebooks as generator
 
 PROFILE = config.PROFILES["offline"]
 SIZE = PROFILE.image_size
@@ -157,7 +154,7 @@ def test_solutions_can_be_switched_off(monkeypatch):
 def test_missing_solution_notebook_or_region_is_explained(monkeypatch, tmp_path):
     import nbformat
 
-    monkeypatch.setattr(exercises, "SOLUTIONS_DIR", tmp_path)
+    monkeypatch.setattr(framework, "SOLUTIONS_DIR", tmp_path)
     assert "No solution notebook" in Q07[0].solution_text()
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]),
                    tmp_path / f"{Q07[0].notebook}.ipynb")
@@ -199,11 +196,11 @@ def test_fits_and_evaluations_are_recorded_with_their_data_and_effect():
     model = compiled(head())
     x, y = features(40)
     history = model.fit(x, y, epochs=2, initial_epoch=0, verbose=0)
-    record = exercise_log.fit_of(history)
+    record = recording.fit_of(history)
     assert record.model() is model and record.x is x and record.epochs == 2
     assert record.moved == {id(v) for v in model.trainable_weights}
     loss, accuracy = model.evaluate(x, y, verbose=0)
-    found = exercise_log.evaluations_giving(accuracy)
+    found = recording.evaluations_giving(accuracy)
     assert found and found[0][0].model() is model and found[0][0].x is x and found[0][1] == "accuracy"
 
 
@@ -213,7 +210,7 @@ def test_frozen_weights_are_not_counted_as_moved():
     model.get_layer("low").trainable = False
     compiled(model)
     history = model.fit(np.ones((8, 4), "float32"), np.arange(8) % 5, verbose=0)
-    moved = exercise_log.fit_of(history).moved
+    moved = recording.fit_of(history).moved
     assert moved == {id(v) for v in model.get_layer("top").weights}
 
 
@@ -224,20 +221,20 @@ def test_the_train_step_keeps_the_variables_of_the_fit_that_traced_it():
     compiled(model)
     model.fit(np.ones((8, 4), "float32"), np.arange(8) % 5, verbose=0)
     model.get_layer("low").trainable = True
-    assert exercise_log.train_step_variables(model) != {id(v) for v in model.trainable_weights}
+    assert recording.train_step_variables(model) != {id(v) for v in model.trainable_weights}
     compiled(model)
-    assert exercise_log.train_step_variables(model) is None  # the next fit traces a new step
+    assert recording.train_step_variables(model) is None  # the next fit traces a new step
 
 
 def test_data_a_model_cannot_take_gets_a_course_sentence():
     model = compiled(head())
-    with pytest.raises(exercise_log.ExerciseMistake, match="takes inputs of shape .* gives images"):
+    with pytest.raises(recording.ExerciseMistake, match="takes inputs of shape .* gives images"):
         model.fit(np.zeros((4, 8, 8, 3), "float32"), np.zeros(4), verbose=0)
 
 
 def test_install_is_idempotent():
     before = keras.Model.fit
-    exercise_log.install()
+    recording.install()
     assert keras.Model.fit._course_original is before._course_original
 
 
@@ -249,10 +246,10 @@ def test_splits_are_recognised_by_identity_and_by_content_in_any_order():
     import tensorflow as tf
 
     shuffled = tf.data.Dataset.from_tensor_slices(train).shuffle(12, seed=3).batch(5)
-    assert judge_runs.splits_of(train[0], train[1], ctx) == {"train"}
-    assert judge_runs.splits_of(shuffled, None, ctx) == {"train"}
-    assert judge_runs.splits_of((val[0], val[1]), None, ctx) == {"validation"}
-    assert judge_runs.splits_of(train[0][:6], train[1][:6], ctx) == set()
+    assert run_judges.splits_of(train[0], train[1], ctx) == {"train"}
+    assert run_judges.splits_of(shuffled, None, ctx) == {"train"}
+    assert run_judges.splits_of((val[0], val[1]), None, ctx) == {"validation"}
+    assert run_judges.splits_of(train[0][:6], train[1][:6], ctx) == set()
 
 
 @pytest.mark.parametrize("preprocess, words", [
@@ -318,10 +315,10 @@ def test_results_are_saved_and_read_back_for_the_same_profile_only(monkeypatch, 
 
 
 def test_result_label_says_where_numbers_come_from(monkeypatch):
-    assert "STAND-IN" in exercise_results.result_label(PROFILE)
-    assert "quick profile" in exercise_results.result_label(config.PROFILES["quick"])
+    assert "STAND-IN" in results.result_label(PROFILE)
+    assert "quick profile" in results.result_label(config.PROFILES["quick"])
     monkeypatch.setenv("COURSE_SMOKE", "1")
-    assert "mean nothing" in exercise_results.result_label(config.PROFILES["quick"])
+    assert "mean nothing" in results.result_label(config.PROFILES["quick"])
 
 
 def test_stopwatch_measures():
@@ -332,8 +329,9 @@ def test_stopwatch_measures():
 
 def test_notebooks_public_names_are_there():
     for name in ("____", "Stopwatch", "questions", "ready", "result_label", "save_result", "load_results",
-                 "print_choices", "restart_training", "results_path"):
+                 "print_choices", "results_path"):
         assert hasattr(exercises, name), name
+    assert not hasattr(exercises, "restart_training")  # one home: helpers.models
 
 
 # --------------------------------------------------------------------------------- student copies
