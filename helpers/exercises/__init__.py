@@ -14,14 +14,16 @@ answer holds. No lesson module imports this package.
 ``judges``      judges of models: VGG16 bases, preprocessing, heads, compile settings
 ``run_judges``  judges of runs: which split a fit or an evaluation used, what it measured
 ``results``     the results file 07-09 share, the label every printed figure carries, a stopwatch
+``rerun``       09's re-run of 07 and 08 when their results are missing
 ``ex07``, ``ex08``, ``ex09``  one module per exercise: its questions
 """
 from helpers.exercises.framework import (BEGIN, END, EXERCISES, HINT_POINTER, SOLUTIONS_DIR, Context, Hint,
                                          NotAttempted, Question, Result, ____, is_blank, print_choices, questions,
                                          ready, ready_message, solution_regions, solutions_enabled)
+from helpers.exercises.rerun import rerun_07_and_08
 from helpers.exercises.results import Stopwatch, load_results, result_label, results_path, save_result
 
 __all__ = ["BEGIN", "END", "EXERCISES", "HINT_POINTER", "SOLUTIONS_DIR", "Context", "Hint", "NotAttempted",
            "Question", "Result", "Stopwatch", "____", "is_blank", "load_results", "print_choices", "questions",
-           "ready", "ready_message", "result_label", "results_path", "save_result",
+           "ready", "ready_message", "rerun_07_and_08", "result_label", "results_path", "save_result",
            "solution_regions", "solutions_enabled"]

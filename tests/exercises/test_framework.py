@@ -148,6 +148,6 @@ def test_multiple_choice_answer_must_be_exactly_one_option(answer, right):
 
 def test_notebooks_public_names_are_there():
     for name in ("____", "Stopwatch", "questions", "ready", "result_label", "save_result", "load_results",
-                 "print_choices", "results_path"):
+                 "print_choices", "results_path", "rerun_07_and_08"):
         assert hasattr(exercises, name), name
     assert not hasattr(exercises, "restart_training")  # one home: helpers.models
