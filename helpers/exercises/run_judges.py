@@ -224,8 +224,10 @@ def judge_accuracy(value: Any, name: str, ctx: Context, model_name: str, evaluat
         return after is None or record.order > after.order
 
     if not any(of_model(r) and later(r) and "test" in splits_of(r.x, r.y, ctx) for r in accuracies):
-        own = [r for r in accuracies if of_model(r)]
-        if any("test" in splits_of(r.x, r.y, ctx) for r in own):  # a test evaluation, before the last fit
+        own = [r for r in accuracies if of_model(r)]  # newest first
+        if not any(later(r) for r in own) and any("test" in splits_of(r.x, r.y, ctx) for r in own):
+            # only a test evaluation before the last fit gave it (one after the fit on another split would
+            # have given the number just as well: the loop below names that split)
             return _from_a_history(number, [after.history] if after is not None else [], value) or (
                 f"`{name}` was measured before the training you just did: evaluate `{model_name}` again, "
                 f"`test_loss, {name} = {evaluate_how}`.")
