@@ -32,8 +32,7 @@ import tensorflow as tf  # noqa: E402
 from helpers.catalogue import DATASETS  # noqa: E402
 from helpers.config import PROFILES, SCRATCH_LEARNING_RATES  # noqa: E402
 from helpers.data import extract_features, features_dataset, make_pipeline  # noqa: E402
-from helpers.exercise09 import scratch_plan  # noqa: E402
-from helpers.models import restart_training  # noqa: E402
+from helpers.models import restart_training, scratch_plan  # noqa: E402
 
 QUICK = PROFILES["quick"]
 

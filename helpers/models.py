@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -400,3 +401,38 @@ def catalogue_table() -> list[dict[str, Any]]:
          "offline stand-in": standin_label(m.standin) if m.standin else "-"}
         for m in catalogue.MODELS.values()
     ]
+
+
+# ------------------------------------------------------------------ exercise 09: the from-scratch side's budget
+SCRATCH_IMAGES = {"quick": 96}
+"""Training images the from-scratch runs use, per profile (default: the whole training split). Quick caps them so
+that 09 stays within ~10 minutes on a 2-core laptop (benchmarks/exercise09_quick_budget.py measures it)."""
+
+
+@dataclass(frozen=True)
+class ScratchPlan:
+    """What the from-scratch side of exercise 09 trains: sizes, epochs and the learning-rate grid."""
+
+    images: int
+    """Training images of the from-scratch run (the first ones of the training split)."""
+    grid_images: int
+    """Images each learning rate of the grid trains on before validation chooses."""
+    curve: tuple[int, ...]
+    """Training-set sizes of the data-efficiency curve, smallest first (the largest is ``images``)."""
+    epochs: int
+    learning_rates: tuple[float, ...]
+
+    def __str__(self) -> str:
+        rates = ", ".join(f"{lr:g}" for lr in self.learning_rates)
+        return (f"from scratch: {self.epochs} epochs on {self.images} training images; learning rate chosen on "
+                f"validation from ({rates}), each trained {self.epochs} epochs on {self.grid_images} images; "
+                f"curve at {', '.join(map(str, self.curve))} images")
+
+
+def scratch_plan(cfg: config.Profile, train_size: int) -> ScratchPlan:
+    """The from-scratch budget for profile ``cfg`` and a training split of ``train_size`` images."""
+    images = min(train_size, getattr(cfg, "scratch_images", None) or SCRATCH_IMAGES.get(cfg.name, train_size))
+    grid = min(images, max(cfg.batch_size, images // 2))
+    curve = tuple(sorted({min(images, max(cfg.batch_size, images // 4)), grid, images}))
+    return ScratchPlan(images, grid, curve, cfg.head_epochs + cfg.fine_tune_epochs,
+                       tuple(config.SCRATCH_LEARNING_RATES))

@@ -244,3 +244,14 @@ def test_exported_model_takes_raw_images_of_any_size_and_predicts_as_the_pipelin
         predict(np.zeros((8, 8, 3), dtype=np.float32))
     with pytest.raises(FileNotFoundError, match="export it first"):
         models.load_raw_image_model(tmp_path / "nothing here")
+
+
+def test_scratch_plan_caps_quick_and_keeps_the_shared_grid():
+    offline_profile = config.PROFILES["offline"]
+    quick = models.scratch_plan(config.PROFILES["quick"], 1101)
+    offline = models.scratch_plan(offline_profile, 200)
+    cap = models.SCRATCH_IMAGES["quick"]
+    assert quick.images == cap < 1101 and quick.grid_images == cap // 2  # the grid trains on half of them
+    assert quick.curve == (max(32, cap // 4), cap // 2, cap)  # a quarter (at least one batch), a half, all
+    assert offline.images == 200 and offline.epochs == offline_profile.head_epochs + offline_profile.fine_tune_epochs
+    assert quick.learning_rates == config.SCRATCH_LEARNING_RATES

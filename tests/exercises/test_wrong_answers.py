@@ -2,7 +2,7 @@
 a sentence that names the mistake (never a traceback).
 
 One line per wrong answer: exercise, question, what the learner wrote, and words the answer must get back. The
-code runs in a copy of the executed solution notebook's namespace (``test_exercise_snippets.notebook_state``);
+code runs in a copy of the executed solution notebook's namespace (``test_snippets.notebook_state``);
 for questions whose answer is a name, that name starts as ``____``, as in a student copy. When the code itself
 raises (Keras refusing the data), the words must be in that error, which must be one of the course's
 ``CourseError`` (shown without a traceback). Objects the code changed in place are put back by running the
@@ -18,7 +18,7 @@ import pytest
 
 from helpers import exercises
 from helpers.errors import CourseError
-from test_exercise_snippets import notebook_state, on_one_worker
+from test_snippets import notebook_state, on_one_worker
 
 LOAD = 'load_base("vgg16", weights="pretrained", include_top=False, input_shape=cfg.image_shape)'
 SCCE = "keras.losses.SparseCategoricalCrossentropy(from_logits=True)"

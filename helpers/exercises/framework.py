@@ -1,22 +1,12 @@
-"""Exercises 07-09: questions with ``check()``, ``hint()`` and ``solution()`` (the learntools pattern).
+"""The exercise framework: questions with ``check()``, ``hint()`` and ``solution()`` (the learntools pattern).
 
-Each exercise notebook starts with::
-
-    from helpers.exercises import ____, ready, questions
-    q1, q2, q3, q4, q5 = questions("07")
-
-and then, for every question: ``q1.check()`` (right, or what is wrong in a sentence you can act on),
-``q1.hint()`` / ``q1.hint(2)`` (more each time) and ``q1.solution()``. A check never raises, whatever the
-answer holds.
-
-This module is the framework. A question is one small class (``helpers/exercise07.py`` ... ``exercise09.py``):
-the names the learner assigns (``names``), the hints, and ``judge``, which returns ``None`` when the answer is
-right, a sentence saying what is wrong, or raises :class:`NotAttempted` when the notebook shows the step was not
-done yet. The judges look at what the answer *did* (``helpers/judges.py``, fed by the record of every ``fit`` and
-``evaluate`` call that ``helpers/exercise_log.py`` keeps). Solutions are read at run time from the marked region
-(``# BEGIN SOLUTION q1`` ... ``# END SOLUTION q1``) of the solution notebook in ``notebooks/solutions/``;
-``COURSE_SOLUTIONS=off`` switches ``solution()`` off (for a workshop). The results file is
-``helpers/exercise_results.py``.
+A question is one small class (``ex07.py`` ... ``ex09.py``): the names the learner assigns (``names``), the
+hints, and ``judge``, which returns ``None`` when the answer is right, a sentence saying what is wrong, or raises
+:class:`NotAttempted` when the notebook shows the step was not done yet. The judges look at what the answer *did*
+(``judges.py``, ``run_judges.py``, fed by the record of every ``fit`` and ``evaluate`` call that ``recording.py``
+keeps). Solutions are read at run time from the marked region (``# BEGIN SOLUTION q1`` ... ``# END SOLUTION q1``)
+of the solution notebook in ``notebooks/solutions/``; ``COURSE_SOLUTIONS=off`` switches ``solution()`` off (for a
+workshop).
 """
 from __future__ import annotations
 
@@ -27,10 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from helpers import config, exercise_log
-from helpers.exercise_results import (Stopwatch, load_results, result_label, results_path,  # noqa: F401
-                                      save_result)
-from helpers.models import restart_training  # noqa: F401  (the notebooks import it from here)
+from helpers import config
+from helpers.exercises import recording
 
 SOLUTIONS_DIR = config.REPO_ROOT / "notebooks" / "solutions"
 EXERCISES = ("07", "08", "09")
@@ -262,13 +250,13 @@ class Question:
 def questions(exercise: str) -> tuple[Question, ...]:
     """The question objects of exercise ``"07"``, ``"08"`` or ``"09"``, in order: ``q1, q2, ... = questions("07")``.
 
-    Also starts recording ``fit`` and ``evaluate`` calls (``helpers/exercise_log.py``): the checks read them.
+    Also starts recording ``fit`` and ``evaluate`` calls (``recording.py``): the checks read them.
     """
     exercise = str(exercise)[:2]
     if exercise not in EXERCISES:
         raise ValueError(f"No exercise {exercise!r}; there are {', '.join(EXERCISES)}.")
-    exercise_log.install()
-    module = importlib.import_module(f"helpers.exercise{exercise}")
+    recording.install()
+    module = importlib.import_module(f"helpers.exercises.ex{exercise}")
     return tuple(cls() for cls in module.QUESTIONS)
 
 

@@ -18,9 +18,8 @@ DATASET = "tf_flowers"
 
 
 def results_path() -> Path:
-    """The JSON file exercises 07-09 share results through (``COURSE_RESULTS_DIR``, default ``results/``)."""
-    folder = Path(os.environ.get("COURSE_RESULTS_DIR") or config.REPO_ROOT / "results")
-    return folder / "vgg16_exercises.json"
+    """The JSON file exercises 07-09 share results through, in :func:`helpers.config.results_dir`."""
+    return config.results_dir() / "vgg16_exercises.json"
 
 
 def _signature(profile: config.Profile) -> str:

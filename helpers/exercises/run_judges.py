@@ -1,6 +1,6 @@
 """The exercise checks' building blocks for runs: which split a fit or an evaluation used, what it measured.
 
-They read the record of ``fit`` and ``evaluate`` calls that ``helpers/exercise_log.py`` keeps. A split is
+They read the record of ``fit`` and ``evaluate`` calls that ``recording.py`` keeps. A split is
 recognised by identity (``train_ds``, ``val_features``, ...) or else by content: the examples' labels and mean
 values, in any order and batching, compared with the notebook's own pipelines and feature arrays.
 """
@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from helpers import exercise_log
-from helpers.exercise_log import FitRecord
-from helpers.exercises import Context
-from helpers.judges import a_type
+from helpers.exercises import recording
+from helpers.exercises.framework import Context
+from helpers.exercises.judges import a_type
+from helpers.exercises.recording import FitRecord
 
 SPLITS = {"train": ("train_ds", "train_features", "train_labels"),
           "validation": ("val_ds", "val_features", "val_labels"),
@@ -137,7 +137,7 @@ def judge_fit(history: Any, name: str, ctx: Context, model_name: str, fit_how: s
 
     if history is None:
         return f"`{name}` is None: assign what fit(...) returns (a History).", None
-    record = exercise_log.fit_of(history)
+    record = recording.fit_of(history)
     if record is None:
         if isinstance(history, keras.callbacks.History):
             return (f"`{name}` is not what a fit in this notebook returned (since its exercise started): assign "
@@ -214,7 +214,7 @@ def judge_accuracy(value: Any, name: str, ctx: Context, model_name: str, evaluat
     if problem:
         return problem
     expected = ctx.get(model_name)
-    matches = exercise_log.evaluations_giving(number) if math.isfinite(number) else []
+    matches = recording.evaluations_giving(number) if math.isfinite(number) else []
     accuracies = [r for r, m in matches if "acc" in m]
 
     def of_model(record: Any) -> bool:
@@ -224,8 +224,10 @@ def judge_accuracy(value: Any, name: str, ctx: Context, model_name: str, evaluat
         return after is None or record.order > after.order
 
     if not any(of_model(r) and later(r) and "test" in splits_of(r.x, r.y, ctx) for r in accuracies):
-        own = [r for r in accuracies if of_model(r)]
-        if any("test" in splits_of(r.x, r.y, ctx) for r in own):  # a test evaluation, before the last fit
+        own = [r for r in accuracies if of_model(r)]  # newest first
+        if not any(later(r) for r in own) and any("test" in splits_of(r.x, r.y, ctx) for r in own):
+            # only a test evaluation before the last fit gave it (one after the fit on another split would
+            # have given the number just as well: the loop below names that split)
             return _from_a_history(number, [after.history] if after is not None else [], value) or (
                 f"`{name}` was measured before the training you just did: evaluate `{model_name}` again, "
                 f"`test_loss, {name} = {evaluate_how}`.")
@@ -246,7 +248,7 @@ def judge_accuracy(value: Any, name: str, ctx: Context, model_name: str, evaluat
         if math.isnan(number) or not 0.0 <= number <= 1.0:
             return (f"`{name}` is {number:g}, not an accuracy between 0 and 1 (a percentage?): take the "
                     "accuracy evaluate returns, as it returns it.")
-        return _from_a_history(number, [r.history for r in reversed(exercise_log.FITS)]) or (
+        return _from_a_history(number, [r.history for r in reversed(recording.FITS)]) or (
             f"`{name}` = {number:.4g} is not an accuracy any evaluate call in this notebook returned: "
             f"`test_loss, {name} = {evaluate_how}` (keep the number as evaluate returns it).")
     k = ctx.num_classes

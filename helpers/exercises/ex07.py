@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.exercise_results import DATASET
-from helpers.exercises import Context, Hint, Question
-from helpers.judge_runs import judge_accuracy, judge_fit
-from helpers.judges import (contains, has_random_first_conv, judge_compiled, judge_outputs, judge_preprocess,
-                            judge_vgg16_base, layer, not_a_model, owners, would_train)
+from helpers.exercises.framework import Context, Hint, Question
+from helpers.exercises.judges import (contains, has_random_first_conv, judge_compiled, judge_outputs,
+                                      judge_preprocess, judge_vgg16_base, layer, not_a_model, owners, would_train)
+from helpers.exercises.results import DATASET
+from helpers.exercises.run_judges import judge_accuracy, judge_fit
 
 NOTEBOOK = "07_exercise_vgg16_classify"
 FIT = ("head.fit(features_dataset(train_features, train_labels, cfg.batch_size), validation_data="

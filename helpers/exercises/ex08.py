@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import exercise_log
-from helpers.exercises import Context, Hint, NotAttempted, Question
-from helpers.judge_runs import judge_accuracy, judge_fit
-from helpers.judges import (VGG16_CONVS, contains, judge_compiled, judge_outputs, judge_vgg16_base, not_a_model,
-                            owners, would_train)
+from helpers.exercises import recording
+from helpers.exercises.framework import Context, Hint, NotAttempted, Question
+from helpers.exercises.judges import (VGG16_CONVS, contains, judge_compiled, judge_outputs, judge_vgg16_base,
+                                      not_a_model, owners, would_train)
+from helpers.exercises.run_judges import judge_accuracy, judge_fit
 
 NOTEBOOK = "08_exercise_vgg16_fine_tune"
 BLOCK5 = tuple(n for n in VGG16_CONVS if n.startswith("block5"))
@@ -112,7 +112,7 @@ class RecompileLowRate(Question):
                     return (f"you compiled `{name}`, but the model you fit is `model` (base and head together): "
                             "compile model.")
             raise NotAttempted
-        updated = exercise_log.train_step_variables(model)
+        updated = recording.train_step_variables(model)
         if updated is not None and updated != {id(v) for v in model.trainable_weights}:
             return ("model was fit after its last compile, and `trainable` changed since: its train step still "
                     "updates the old list of weights, so the newly unfrozen ones would never move. Compile model "
@@ -182,7 +182,7 @@ class FineTunedAccuracy(Question):
     correct = "the fine-tuned model, evaluated once on the test split."
 
     def judge(self, ctx: Context, fine_tune_accuracy: Any) -> str | None:
-        fine = exercise_log.fit_of(ctx.get("history_fine"))
+        fine = recording.fit_of(ctx.get("history_fine"))
         return judge_accuracy(fine_tune_accuracy, "fine_tune_accuracy", ctx, "model", "model.evaluate(test_ds)",
                               after=fine)
 

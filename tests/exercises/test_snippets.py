@@ -4,7 +4,7 @@
 epochs cut down (its data, sizes and learning rates unchanged). Before each answer cell it runs the code of
 every hint of that question, then checks the question (the last hint is a complete answer, so the check must
 pass), then runs the answer cell itself (the solution) and its ``assert qN.check()`` cell. The state at the end
-is what ``tests/test_exercise_wrong_answers.py`` tries its wrong answers in.
+is what ``test_wrong_answers.py`` tries its wrong answers in.
 """
 from __future__ import annotations
 
@@ -21,10 +21,7 @@ import pytest
 
 from helpers import config, exercises
 
-REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = {e: REPO / "notebooks" / "solutions" / f"{n}.ipynb" for e, n in
-             (("07", "07_exercise_vgg16_classify"), ("08", "08_exercise_vgg16_fine_tune"),
-              ("09", "09_exercise_compare_with_scratch"))}
+NOTEBOOKS = {path.name[:2]: path for path in sorted(exercises.SOLUTIONS_DIR.glob("[0-9][0-9]_exercise_*.ipynb"))}
 REGION_RE = re.compile(r"#\s*BEGIN SOLUTION (q\d+)")
 EPOCHS = {"head_epochs": 3, "fine_tune_epochs": 2}
 """The cut-down budget the notebooks run with here (sizes and learning rates stay the offline profile's)."""

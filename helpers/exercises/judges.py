@@ -2,7 +2,7 @@
 
 Each ``judge_*`` returns ``None`` when the thing is right, else one sentence saying what is wrong and what to do;
 it never raises for a wrong answer. Runs (what ``fit`` trained on, what ``evaluate`` measured) are judged in
-``helpers/judge_runs.py``.
+``run_judges.py``.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercise_results import DATASET
-from helpers.exercises import Context, NotAttempted
+from helpers.exercises.framework import Context, NotAttempted
+from helpers.exercises.results import DATASET
 
 VGG16_CONVS = tuple(f"block{b}_conv{i}" for b, n in zip(range(1, 6), (2, 2, 3, 3, 3)) for i in range(1, n + 1))
 """The 13 convolution layers of VGG16 (and of its stand-in), bottom to top."""

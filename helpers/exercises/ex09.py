@@ -1,53 +1,19 @@
-"""Exercise 09's questions (VGG16 from scratch, trained at the learning rate validation chose; the curve) and
-the from-scratch side's budget."""
+"""Exercise 09's questions: VGG16 from scratch, trained at the learning rate validation chose; the curve.
+
+The from-scratch side's budget (``scratch_plan``) is a lesson helper: it lives in ``helpers/models.py``."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from helpers import config
-from helpers.exercises import Context, Hint, Question
-from helpers.judge_runs import judge_accuracy, judge_fit
-from helpers.judges import a_type, contains, has_random_first_conv, judge_compiled, judge_outputs, layer, not_a_model
+from helpers.exercises.framework import Context, Hint, Question
+from helpers.exercises.judges import (a_type, contains, has_random_first_conv, judge_compiled, judge_outputs, layer,
+                                      not_a_model)
+from helpers.exercises.run_judges import judge_accuracy, judge_fit
 
 NOTEBOOK = "09_exercise_compare_with_scratch"
 FIT = "scratch_model.fit(scratch_train_ds, validation_data=val_ds, epochs=budget)"
-
-SCRATCH_IMAGES = {"quick": 96}
-"""Training images the from-scratch runs use, per profile (default: the whole training split). Quick caps them so
-that 09 stays within ~10 minutes on a 2-core laptop (benchmarks/exercise09_quick_budget.py measures it)."""
-
-
-@dataclass(frozen=True)
-class ScratchPlan:
-    """What the from-scratch side of exercise 09 trains: sizes, epochs and the learning-rate grid."""
-
-    images: int
-    """Training images of the from-scratch run (the first ones of the training split)."""
-    grid_images: int
-    """Images each learning rate of the grid trains on before validation chooses."""
-    curve: tuple[int, ...]
-    """Training-set sizes of the data-efficiency curve, smallest first (the largest is ``images``)."""
-    epochs: int
-    learning_rates: tuple[float, ...]
-
-    def __str__(self) -> str:
-        rates = ", ".join(f"{lr:g}" for lr in self.learning_rates)
-        return (f"from scratch: {self.epochs} epochs on {self.images} training images; learning rate chosen on "
-                f"validation from ({rates}), each trained {self.epochs} epochs on {self.grid_images} images; "
-                f"curve at {', '.join(map(str, self.curve))} images")
-
-
-def scratch_plan(cfg: config.Profile, train_size: int) -> ScratchPlan:
-    """The from-scratch budget for profile ``cfg`` and a training split of ``train_size`` images."""
-    images = min(train_size, getattr(cfg, "scratch_images", None) or SCRATCH_IMAGES.get(cfg.name, train_size))
-    grid = min(images, max(cfg.batch_size, images // 2))
-    curve = tuple(sorted({min(images, max(cfg.batch_size, images // 4)), grid, images}))
-    return ScratchPlan(images, grid, curve, cfg.head_epochs + cfg.fine_tune_epochs,
-                       tuple(config.SCRATCH_LEARNING_RATES))
-
 
 class ScratchModel(Question):
     notebook, id, names = NOTEBOOK, "q1", ("scratch_model",)
