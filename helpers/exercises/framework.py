@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from helpers import config
+from helpers import catalogue, config
 from helpers.exercises import recording
 
 SOLUTIONS_DIR = config.REPO_ROOT / "notebooks" / "solutions"
@@ -106,7 +106,7 @@ class Context:
         try:
             return int(self.namespace["splits"].num_classes)
         except Exception:  # noqa: BLE001 -- no splits yet: the catalogue knows
-            return config.DATASETS["tf_flowers"].num_classes
+            return catalogue.DATASETS["tf_flowers"].num_classes
 
     @property
     def smoke(self) -> bool:
