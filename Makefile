@@ -120,7 +120,7 @@ $(COLAB_STAMP): requirements.txt requirements-test.txt pyproject.toml $(COLAB_CO
 	$(COLAB_BIN)/python -m uv pip install --quiet --compile-bytecode --python $(COLAB_BIN)/python -c $(COLAB_CONSTRAINTS) \
 	  pip -r requirements.txt -r requirements-test.txt
 	$(COLAB_BIN)/python -m uv pip install --quiet --compile-bytecode --python $(COLAB_BIN)/python --no-deps -e .
-	$(COLAB_BIN)/python scripts/colab_env.py
+	$(COLAB_BIN)/python -m scripts.colab_env
 	touch $(COLAB_STAMP)
 
 # The two notebooks whose asserts check what fine-tuning gains on the stand-ins also run offline here (issue 14).
@@ -128,7 +128,7 @@ COLAB_OFFLINE := notebooks/06_fine_tune.ipynb notebooks/solutions/08_exercise_vg
 
 # Unit tests in Colab's environment: all but those that re-run whole exercise solutions (the mocked real notebooks
 # below run them on Colab's packages) or only read files (notebook JSON, data checksums).
-COLAB_UNIT_SKIP := --ignore=tests/test_exercise_wrong_answers.py --ignore=tests/test_exercise_snippets.py \
+COLAB_UNIT_SKIP := --ignore=tests/exercises/test_wrong_answers.py --ignore=tests/exercises/test_snippets.py \
 	--ignore=tests/test_notebooks.py --ignore=tests/test_benchmarks.py --ignore=tests/test_offline_assets.py
 
 test-colab: $(COLAB_STAMP)  ## maintainer: Colab's Python and packages (.venv-colab): unit, mocked real, offline
@@ -164,11 +164,11 @@ verify-real: $(STAMP)  ## maintainer: the notebooks against the real assets (nee
 # COURSE_ASSETS=<that folder> and the network off. See docs/instructor-guide.md.
 ASSETS ?= course-assets
 prefetch: $(STAMP)  ## instructor: download every real asset into ASSETS=course-assets (for a room without network)
-	$(BIN)/python scripts/prefetch.py $(ASSETS)
+	$(BIN)/python -m scripts.prefetch $(ASSETS)
 
 # Rebuild the offline stand-ins in data/ (datasets byte-identical; models within the tolerance in data/README.md).
 assets: $(STAMP)  ## maintainer: rebuild the offline stand-ins in data/
-	$(BIN)/python scripts/build_offline_assets.py
+	$(BIN)/python -m scripts.build_offline_assets
 
 # Every benchmark, printing its figures (each docstring says what it measures); none rewrites a stored result. Left
 # out: benchmarks/notebook_times.py, which times one notebook after another into docs/timings.csv (run it on an idle
@@ -178,12 +178,12 @@ assets: $(STAMP)  ## maintainer: rebuild the offline stand-ins in data/
 BENCHMARKS := transfer_gain input_pipeline cached_features decode_pipeline exercise09_quick_budget
 benchmarks: $(STAMP)  ## maintainer: run every benchmark in benchmarks/ but two (the Makefile says which and why)
 	@echo "left out: notebook_times (rewrites docs/timings.csv), mixed_precision_cpu (runs in .venv-colab)"
-	for name in $(BENCHMARKS); do $(BIN)/python benchmarks/$$name.py || exit 1; done
+	for name in $(BENCHMARKS); do $(BIN)/python -m benchmarks.$$name || exit 1; done
 
 # Strip notebook outputs (keeps the outputs of cells tagged nbval-check-output) and regenerate the student copies.
 strip: $(STAMP)  ## maintainer: strip notebook outputs, regenerate the student copies
-	$(BIN)/python scripts/make_student_notebooks.py
-	$(BIN)/python scripts/nbtools.py strip
+	$(BIN)/python -m scripts.make_student_notebooks
+	$(BIN)/python -m scripts.nbtools strip
 
 clean:  ## maintainer: remove build/ and pytest's cache
 	rm -rf build .pytest_cache

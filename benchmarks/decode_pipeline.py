@@ -18,7 +18,7 @@ every round are kept too, with the load average before and after); ``cpu_ms_per_
 this process spent per image, which other processes disturb much less. Nothing trains: this is the most the
 input pipeline can feed a model on this machine.
 
-    python benchmarks/decode_pipeline.py [--images 512] [--rounds 3] [--save]
+    python -m benchmarks.decode_pipeline [--images 512] [--rounds 3] [--save]
 
 Prints one JSON object; ``--save`` also writes it to ``benchmarks/results/decode_pipeline.json``, which
 notebook 11 reads (``helpers.benchmark_results.load_benchmark_result``).

@@ -1,8 +1,8 @@
 """How long exercise 09 takes in the quick profile on this machine: its training calls, on synthetic images.
 
-    python benchmarks/exercise09_quick_budget.py            # prints one JSON line (~10 min on 2 idle cores)
-    python benchmarks/exercise09_quick_budget.py --rerun    # also 09's re-run of 07 and 08 (no saved results)
-    python benchmarks/exercise09_quick_budget.py --output benchmarks/results/exercise09_quick_budget.json
+    python -m benchmarks.exercise09_quick_budget            # prints one JSON line (~10 min on 2 idle cores)
+    python -m benchmarks.exercise09_quick_budget --rerun    # also 09's re-run of 07 and 08 (no saved results)
+    python -m benchmarks.exercise09_quick_budget --output benchmarks/results/exercise09_quick_budget.json
 
 The quick profile's sizes (``helpers.config.PROFILES["quick"]``: 128 px, batch 32, 3 + 2 epochs) and tf_flowers'
 quick split counts (train[:30%], train[80%:85%], train[90%:] of 3,670 images), random uint8 images instead of

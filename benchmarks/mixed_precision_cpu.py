@@ -5,7 +5,7 @@ no fast float16 kernels for the backward pass and falls back to generic ones. Th
 exercise 09's from-scratch model (VGG16 from random weights + its head, 32 px, a batch of 8: the smoke run's
 sizes) in float32 and in mixed_float16, after a first fit that traces the step.
 
-    python benchmarks/mixed_precision_cpu.py [--steps 2]
+    python -m benchmarks.mixed_precision_cpu [--steps 2]
 
 Prints one JSON line (seconds per training step, median of three fits) and writes
 benchmarks/results/mixed_precision_cpu.json.

@@ -1,8 +1,8 @@
 """Does transfer learning pay off on the bundled stand-ins? Frozen / fine-tuned / from-scratch accuracy.
 
-    python benchmarks/transfer_gain.py                   # both target sets, 3 seeds (time: data/README.md)
-    python benchmarks/transfer_gain.py --datasets glyphs_five --seeds 1
-    python benchmarks/transfer_gain.py --set fine_tune_learning_rate=1e-4   # try other offline settings
+    python -m benchmarks.transfer_gain                   # both target sets, 3 seeds (time: data/README.md)
+    python -m benchmarks.transfer_gain --datasets glyphs_five --seeds 1
+    python -m benchmarks.transfer_gain --set fine_tune_learning_rate=1e-4   # try other offline settings
 
 Each target set is run the way its notebooks run it in the offline profile, through the same helpers
 (load_dataset, make_pipeline, augmentation_layers, load_base, extract_features) and the profile's sizes,

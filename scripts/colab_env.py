@@ -1,6 +1,6 @@
 """Finish the Colab test environment the way the notebooks' setup cell finishes a Colab runtime.
 
-    python scripts/colab_env.py     # run by `make test-colab` right after installing constraints/colab-*.txt
+    python -m scripts.colab_env     # run by `make test-colab` right after installing constraints/colab-*.txt
 
 Colab's published package list pairs protobuf 5.29.6 with tensorflow-metadata 1.21.0, whose generated code needs
 protobuf >= 6.31.1: every dataset load breaks (tensorflow/metadata#68). The constraints reproduce that pair, so

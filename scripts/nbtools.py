@@ -1,9 +1,9 @@
 """Notebook housekeeping: strip outputs, stamp the common opening (Colab badge + setup cell), check both.
 
-    python scripts/nbtools.py strip     # strip outputs (keeps nbval-check-output cells), stamp the opening
+    python -m scripts.nbtools strip     # strip outputs (keeps nbval-check-output cells), stamp the opening
                                         # (badge, setup cell, Time line) and the guide's timing table
-    python scripts/nbtools.py check     # list notebooks that are not clean (exit 1 if any)
-    python scripts/nbtools.py refresh [NOTEBOOK ...]  # execute offline, then strip: refreshes kept outputs
+    python -m scripts.nbtools check     # list notebooks that are not clean (exit 1 if any)
+    python -m scripts.nbtools refresh [NOTEBOOK ...]  # execute offline, then strip: refreshes kept outputs
 
 Outputs are kept only for code cells tagged ``nbval-check-output`` (cell metadata, so the learner never sees
 test plumbing in the code): nbval compares them (it needs their execution count too), so they are the

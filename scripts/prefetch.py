@@ -1,7 +1,7 @@
 """Download every real asset of the ``full`` and ``quick`` profiles into one folder, for a room without network.
 
-    python scripts/prefetch.py FOLDER                 # or: make prefetch ASSETS=FOLDER
-    python scripts/prefetch.py FOLDER --models mobilenet_v2_hub mobilenet_v2 --datasets tf_flowers
+    python -m scripts.prefetch FOLDER                 # or: make prefetch ASSETS=FOLDER
+    python -m scripts.prefetch FOLDER --models mobilenet_v2_hub mobilenet_v2 --datasets tf_flowers
 
 Run it on a machine with internet, copy FOLDER (USB stick, shared drive), then on each learner's machine::
 

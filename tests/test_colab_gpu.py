@@ -26,9 +26,9 @@ from IPython.core.inputtransformer2 import TransformerManager
 from helpers import config, runtime
 from helpers.models import restart_training
 
+from scripts import nbtools
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-import nbtools  # noqa: E402
 
 NOTEBOOKS = nbtools.notebook_paths()
 GITHUB_PATH = config.REPO_URL.removeprefix("https://github.com/")
