@@ -41,7 +41,7 @@ def test_a_layer_set_trainable_inside_a_frozen_base_is_trained_by_the_model():
       notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb: "Setting a layer back to True afterwards makes `model` train that layer, even though `base_model.trainable` stays False and `base_model.trainable_weights` is empty."
       notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb: "It is empty while `base_model.trainable` is False, even when `model` trains block5; `model.trainable_weights` is what fit updates."
       notebooks/solutions/07_exercise_vgg16_classify.ipynb: "On Keras 3, a model that contains the base trains that layer although `base_model.trainable` is False."
-      helpers/exercise07.py: "on Keras 3 a model that contains base_model still trains them."
+      helpers/exercises/ex07.py: "on Keras 3 a model that contains base_model still trains them."
     """
     base, model = _base_and_model()
     base.trainable = False
@@ -62,8 +62,8 @@ def test_after_a_fit_newly_unfrozen_weights_move_only_after_compile():
     Backs:
       notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb: "Once `model` has been fit, its train step keeps the list of weights that were trainable then: a new `trainable` setting only reaches training through `compile`."
       notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb: "After a fit, the train step keeps its old list of weights, so newly unfrozen ones never move"
-      helpers/exercise08.py: "its train step still updates the old list of weights, so the newly unfrozen ones would never move."
-      helpers/exercise08.py: "model's train step was built by an earlier fit, before block5 was unfrozen, and model was not compiled since."
+      helpers/exercises/ex08.py: "its train step still updates the old list of weights, so the newly unfrozen ones would never move."
+      helpers/exercises/ex08.py: "model's train step was built by an earlier fit, before block5 was unfrozen, and model was not compiled since."
     """
     base, model = _base_and_model()
     base.trainable = False
@@ -87,7 +87,7 @@ def test_initial_epoch_continues_the_count_and_epochs_is_where_to_stop():
       notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb: "`initial_epoch=len(history.epoch)` continues the epoch count; `epochs=` is where to stop."
       notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb: "`epochs` is where to stop, so nothing trains."
       notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb: "That is the index of the last epoch done: it runs again."
-      helpers/exercise08.py: "epochs= is the epoch to stop at, so epochs=initial_epoch + cfg.fine_tune_epochs."
+      helpers/exercises/ex08.py: "epochs= is the epoch to stop at, so epochs=initial_epoch + cfg.fine_tune_epochs."
     """
     _, model = _base_and_model()
     _compile(model)
@@ -107,7 +107,7 @@ def test_the_accuracy_string_with_integer_labels_is_sparse_categorical_accuracy(
 
     Backs:
       notebooks/solutions/07_exercise_vgg16_classify.ipynb: "(with integer labels, Keras turns the string into `SparseCategoricalAccuracy`)."
-      helpers/judges.py: "which Keras turns into SparseCategoricalAccuracy for integer labels."
+      helpers/exercises/judges.py: "which Keras turns into SparseCategoricalAccuracy for integer labels."
     """
     model = keras.Sequential([keras.Input((3,)), keras.layers.Identity()])
     model.compile("sgd", SCCE(from_logits=True), metrics=["accuracy"])
@@ -123,7 +123,7 @@ def test_evaluate_returns_loss_then_accuracy():
 
     Backs:
       notebooks/solutions/07_exercise_vgg16_classify.ipynb: "then evaluate **once** on the test features: `evaluate` returns `[loss, accuracy]`."
-      helpers/exercise08.py: "evaluate returns [loss, accuracy] because the model was compiled with metrics="
+      helpers/exercises/ex08.py: "evaluate returns [loss, accuracy] because the model was compiled with metrics="
     """
     _, model = _base_and_model()
     _compile(model)
@@ -137,7 +137,7 @@ def test_under_mixed_precision_a_dense_layer_outputs_float16_unless_it_is_float3
 
     Backs:
       notebooks/solutions/07_exercise_vgg16_classify.ipynb: "under mixed precision, on a GPU, the other layers compute in float16; the logits the loss reads must stay float32"
-      helpers/exercise07.py: "no activation, so it outputs logits, in float32 even under mixed precision."
+      helpers/exercises/ex07.py: "no activation, so it outputs logits, in float32 even under mixed precision."
     """
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
@@ -153,8 +153,8 @@ def test_from_logits_true_on_probabilities_applies_softmax_twice_and_the_default
     """SparseCategoricalCrossentropy(from_logits=True) softmaxes its input; the default from_logits is False.
 
     Backs:
-      helpers/judges.py: "ends with softmax but the loss has from_logits=True, so softmax is applied twice: remove the softmax, or set from_logits=False."
-      helpers/judges.py: "outputs logits (no softmax at the end) but the loss has from_logits=False (the default): set from_logits=True."
+      helpers/exercises/judges.py: "ends with softmax but the loss has from_logits=True, so softmax is applied twice: remove the softmax, or set from_logits=False."
+      helpers/exercises/judges.py: "outputs logits (no softmax at the end) but the loss has from_logits=False (the default): set from_logits=True."
     """
     logits = np.array([[2.0, 0.5, -1.0]], "float32")
     probabilities = np.asarray(keras.ops.softmax(logits))
@@ -169,7 +169,7 @@ def test_categorical_crossentropy_refuses_integer_labels():
     """CategoricalCrossentropy wants one-hot labels of shape (batch, classes).
 
     Backs:
-      helpers/judges.py: "CategoricalCrossentropy expects one-hot labels of shape (batch, "
+      helpers/exercises/judges.py: "CategoricalCrossentropy expects one-hot labels of shape (batch, "
     """
     with pytest.raises(Exception):  # noqa: B017 -- Keras raises a ValueError or a TensorFlow shape error
         keras.losses.CategoricalCrossentropy(from_logits=True)(np.array([0, 2]), np.zeros((2, 3), "float32"))
@@ -180,7 +180,7 @@ def test_restart_training_equals_a_fresh_compile_and_keeps_the_train_step_and_as
 
     Backs:
       notebooks/solutions/09_exercise_compare_with_scratch.ipynb: "`restart_training` puts back the initial weights and a fresh optimizer without compiling again (the same as building and compiling the model anew, without paying for the graph building again), and `optimizer.learning_rate.assign(...)` sets the rate."
-      helpers/exercise09.py: "scratch_model.optimizer.learning_rate.assign(best_lr) sets the rate without compiling again."
+      helpers/exercises/ex09.py: "scratch_model.optimizer.learning_rate.assign(best_lr) sets the rate without compiling again."
       notebooks/solutions/09_exercise_compare_with_scratch.ipynb: "between runs: the next run continues the last one."
     """
     x, y = _data()
