@@ -17,9 +17,9 @@ import keras
 import numpy as np
 import pytest
 
-from tests.keras_behaviour.tiny_models import moved as _moved
-from tests.keras_behaviour.tiny_models import tiny_base_and_model as _base_and_model
-from tests.keras_behaviour.tiny_models import tiny_data as _data
+from tiny_models import moved as _moved
+from tiny_models import tiny_base_and_model as _base_and_model
+from tiny_models import tiny_data as _data
 
 REPO = Path(__file__).resolve().parents[2]
 BACKS_RE = re.compile(r'^\s*(?P<file>[\w./-]+):\s*"(?P<sentence>.+)"\s*$')

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from helpers.models import restart_training
-from tests.keras_behaviour.tiny_models import moved as _moved
-from tests.keras_behaviour.tiny_models import tiny_base_and_model, tiny_data
+from tiny_models import moved as _moved
+from tiny_models import tiny_base_and_model, tiny_data
 
 NB07 = "notebooks/solutions/07_exercise_vgg16_classify.ipynb"
 NB08 = "notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb"
