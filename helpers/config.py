@@ -170,16 +170,6 @@ def results_dir() -> Path:
     return Path(os.environ.get("COURSE_RESULTS_DIR") or REPO_ROOT / "results")
 
 
-def in_colab() -> bool:
-    """True inside Google Colab."""
-    return "google.colab" in sys.modules
-
-
-def in_test_harness() -> bool:
-    """True when the course's test harness runs this kernel (it says so with COURSE_HARNESS)."""
-    return bool(os.environ.get("COURSE_HARNESS"))
-
-
 SWITCH_PROFILE = ("Change it: start Jupyter with COURSE_PROFILE=offline|quick|full (e.g. `COURSE_PROFILE=offline "
                   "make lab`), or run `%env COURSE_PROFILE=offline` in a cell, then this cell and the rest again.")
 """How to switch profiles, in the order that works (a kernel restart would erase a value set in a cell)."""
@@ -194,7 +184,7 @@ def banner(resolution: Resolution) -> str:
     lines = [rule, f"Profile: {p.name.upper()}  ({p.summary})", f"Why: {resolution.reason}."]
     if not p.real_assets:
         lines.append("Offline: every model and dataset you see here is a labelled STAND-IN (data/README.md).")
-    if in_test_harness():
+    if runtime.in_test_harness():
         lines.append(f"TEST HARNESS ({os.environ['COURSE_HARNESS']}): assets are mocked, results mean nothing.")
     lines += [
         SWITCH_PROFILE,
@@ -211,7 +201,7 @@ def banner(resolution: Resolution) -> str:
 
 def _check_environment() -> None:
     """Colab: install what it lacks and mend a broken package pair. Elsewhere: refuse a kernel without the course."""
-    if in_colab():
+    if runtime.in_colab():
         runtime.colab_install()
         mended = runtime.mend_tfds_metadata()
         if mended:

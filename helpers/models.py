@@ -50,7 +50,7 @@ def standin_names() -> list[str]:
 
 def _guard_standin(path: str | Path, what: str) -> None:
     profile = config.resolve_profile().profile
-    if profile.real_assets and is_standin(path) and not config.in_test_harness():
+    if profile.real_assets and is_standin(path) and not runtime.in_test_harness():
         raise StandinRefused(
             f"{what} resolved to {path}, which is one of this course's STAND-IN models, not the real one.\n"
             f"The '{profile.name}' profile only uses real assets. If a test left it in your TF Hub cache, delete "

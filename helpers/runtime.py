@@ -234,6 +234,16 @@ def real_assets_cached() -> bool:
     return hub_ok and tfds_ok
 
 
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def in_test_harness() -> bool:
+    """True when the course's test harness runs this kernel (it says so with COURSE_HARNESS)."""
+    return bool(os.environ.get("COURSE_HARNESS"))
+
+
 def gpu_available() -> bool:
     """True when TensorFlow sees a GPU (or the test harness simulates one, see :func:`simulated_gpu`)."""
     import tensorflow as tf
@@ -247,8 +257,6 @@ def simulated_gpu() -> bool:
     ``make test-colab`` sets it, so that the notebooks run as on Colab's GPU: mixed precision (float16 maths),
     float32 logits. Only honoured inside the harness: a learner's run never pretends to have a GPU.
     """
-    from helpers.config import in_test_harness  # config imports this module
-
     return in_test_harness() and os.environ.get("COURSE_HARNESS_GPU") == "1"
 
 

@@ -70,3 +70,11 @@ def test_probing_and_the_catalogue_stay_light_at_import(module):
     code = f"import sys; import {module}; print(sorted({{'keras', 'tensorflow'}} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_cpu_count_is_the_cores_this_process_may_use(monkeypatch):
+    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: {0, 3}, raising=False)
+    assert runtime.cpu_count() == 2
+    monkeypatch.delattr(runtime.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: None)
+    assert runtime.cpu_count() == 1, "an unknown count is one core, never zero"
