@@ -173,7 +173,7 @@ assets: $(STAMP)  ## maintainer: rebuild the offline stand-ins in data/
 # Every benchmark, printing its figures (each docstring says what it measures); none rewrites a stored result. Left
 # out: benchmarks/notebook_times.py, which times one notebook after another into docs/timings.csv (run it on an idle
 # machine, as CONTRIBUTING.md, "Add a notebook" says), and benchmarks/mixed_precision_cpu.py, which measures the
-# Colab test environment's float16 path and rewrites its stored figure (.venv-colab/bin/python benchmarks/...).
+# Colab test environment's float16 path and rewrites its stored figure (.venv-colab/bin/python -m benchmarks.mixed_precision_cpu).
 # transfer_gain takes about 20 min (data/README.md), exercise09_quick_budget about 9 (its stored result).
 BENCHMARKS := transfer_gain input_pipeline cached_features decode_pipeline exercise09_quick_budget
 benchmarks: $(STAMP)  ## maintainer: run every benchmark in benchmarks/ but two (the Makefile says which and why)

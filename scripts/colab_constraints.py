@@ -1,6 +1,6 @@
 """Write the Colab test environment's constraints file from Colab's published package list.
 
-    python3.13 scripts/colab_constraints.py pip-freeze.gpu.txt 2026-08-19 [--source "googlecolab/backend-info@a724079"]
+    python3.13 -m scripts.colab_constraints pip-freeze.gpu.txt 2026-08-19 [--source "googlecolab/backend-info@a724079"]
 
 ``pip-freeze.gpu.txt`` is Colab's GPU runtime list (https://github.com/googlecolab/backend-info). Run it with
 Colab's Python (3.13 since 2026-08-19): it installs the course (requirements.txt + requirements-test.txt) and

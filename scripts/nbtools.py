@@ -71,7 +71,7 @@ TIMINGS = REPO / "docs" / "timings.csv"
 """The one source of every notebook's run time: the notebooks' **Time:** lines and the instructor guide's table."""
 TIME_RE = re.compile(r"\*\*Time:\*\*.*?(?=\n\s*\n|\Z)", re.DOTALL)
 GUIDE = REPO / "docs" / "instructor-guide.md"
-GUIDE_BEGIN = "<!-- timings: generated from docs/timings.csv by `scripts/nbtools.py strip`; edit the CSV -->"
+GUIDE_BEGIN = "<!-- timings: generated from docs/timings.csv by `make strip`; edit the CSV -->"
 GUIDE_END = "<!-- end of timings -->"
 
 
