@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -109,16 +110,18 @@ def _unusable(data: bytes) -> str | None:
 
 
 def write_image_records(folder: str | Path, destination: str | Path, shards: int = 4,
-                        seed: int = 42) -> ImageRecords:
+                        seed: int = 42, class_names: Sequence[str] | None = None) -> ImageRecords:
     """Write a folder of class sub-folders as ``shards`` TFRecord files; return what was written.
 
     Each record holds the file's original bytes (no re-encoding: lossless, and as small as the JPEGs), its
-    label (the class folder's index in sorted order) and its path inside ``folder``. Files are shuffled
+    label (the class folder's index in ``class_names``: give the names your model learned, in its order, so
+    that the labels mean what its outputs mean; default: the folders in sorted order) and its path inside
+    ``folder``. Files are shuffled
     (seeded) before they are dealt to the shards, so every shard mixes the classes. Files that
     ``tf.io.decode_image`` could not read (other formats, truncated or empty files) are skipped and listed.
     The class names are also written to ``destination/classes.txt``.
 
-    >>> records = write_image_records("my_photos", "my_records", shards=4)
+    >>> records = write_image_records("my_photos", "my_records", shards=4, class_names=splits.class_names)
     >>> print(records)
     """
     root, out = Path(folder), Path(destination)
@@ -126,9 +129,15 @@ def write_image_records(folder: str | Path, destination: str | Path, shards: int
         raise ValueError(f"{root} is not a folder. Give a folder with one sub-folder of images per class.")
     if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
         raise ValueError(f"shards must be a whole number of files, at least 1 (e.g. 4); got {shards!r}.")
-    class_names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not class_names:
+    folders = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
         raise ValueError(f"{root} has no class sub-folders. Put the images of each class in a folder of its own.")
+    if class_names is None:
+        class_names = folders
+    elif isinstance(class_names, str) or sorted(class_names) != folders:
+        raise ValueError(f"class_names must name {root}'s class folders, each once (in the order your model "
+                         f"learned them, e.g. splits.class_names); the folders are {folders}, got {class_names!r}.")
+    class_names = list(class_names)
     examples, skipped = [], []
     for label, name in enumerate(class_names):
         for path in sorted(p for p in (root / name).rglob("*") if p.is_file() and not p.name.startswith(".")):

@@ -51,6 +51,21 @@ def test_round_trip_gives_back_every_file_byte_for_byte_with_its_label(folder, t
     assert (tmp_path / "records" / "classes.txt").read_text().split() == records.class_names
 
 
+def test_labels_follow_the_class_names_the_model_learned_not_the_folders_sorted_order(folder, tmp_path):
+    learned = ["fox", "cat", "dog"]  # e.g. splits.class_names: not the folders' sorted order
+    records = write_image_records(folder, tmp_path / "records", shards=2, class_names=learned)
+    assert records.class_names == learned
+    for record in read_back(records):
+        assert learned[record["label"]] == record["filename"].decode().split("/")[0]
+    assert (tmp_path / "records" / "classes.txt").read_text().split() == learned
+
+
+@pytest.mark.parametrize("names", [["cat", "dog"], ["cat", "dog", "fox", "owl"], ["cat", "cat", "dog"], "cat"])
+def test_class_names_that_do_not_match_the_folders_get_a_clear_message(names, folder, tmp_path):
+    with pytest.raises(ValueError, match="class_names must name .* class folders, each once"):
+        write_image_records(folder, tmp_path / "records", class_names=names)
+
+
 def test_shards_share_the_images_and_mix_the_classes(folder, tmp_path):
     records = write_image_records(folder, tmp_path / "records", shards=2)
     per_shard = [[parse_image_record(r)["label"].numpy() for r in tf.data.TFRecordDataset(str(f))]
