@@ -34,7 +34,10 @@ class DatasetSpec:
     quick_splits: dict[str, str]
     homepage: str
     license: str
-    standin: str  # the tfds name of the glyph stand-in in data/tfds, built by scripts/build_offline_assets.py
+    offline: str  # the tfds name of the real photos in data/tfds served offline (scripts/build_real_assets.py)
+    offline_classes: tuple[str, ...]  # their class names in label order
+    standin: str  # the tfds name of the glyph stand-in in data/tfds (built by scripts/build_offline_assets.py),
+    #               served offline to the bases whose only offline form is a glyph stand-in (VGG16)
     standin_classes: tuple[str, ...]  # the stand-in's class names in label order: digit names (not letters)
     standin_split_sizes: dict[str, int]  # images per split of the stand-in (every class equally often)
     mirror_safe: bool = True  # a mirrored photo keeps its class (cats, flowers); a mirrored digit does not
@@ -50,6 +53,7 @@ DATASETS: dict[str, DatasetSpec] = {
         quick_splits={"train": "train[:10%]", "validation": "train[80%:82%]", "test": "train[90%:93%]"},
         homepage="https://www.microsoft.com/en-us/download/details.aspx?id=54765",
         license="Microsoft Research licence for the Kaggle Dogs vs. Cats images (research use)",
+        offline="flower_pair", offline_classes=("roses", "tulips"),
         standin="glyphs_binary", standin_classes=("three", "eight"), standin_split_sizes=_STANDIN_SPLIT_SIZES,
     ),
     "tf_flowers": DatasetSpec(
@@ -58,6 +62,7 @@ DATASETS: dict[str, DatasetSpec] = {
         quick_splits={"train": "train[:30%]", "validation": "train[80%:85%]", "test": "train[90%:]"},
         homepage="https://www.tensorflow.org/datasets/catalog/tf_flowers",
         license="CC BY 2.0 (photos from Flickr, credited in the dataset's LICENSE.txt)",
+        offline="flower_photos_small", offline_classes=("dandelion", "daisy", "tulips", "sunflowers", "roses"),
         standin="glyphs_five", standin_classes=("two", "four", "five", "seven", "nine"),
         standin_split_sizes=_STANDIN_SPLIT_SIZES, example_photos=True,
     ),
@@ -99,6 +104,8 @@ class ModelSpec:
     standin_from: str | None = None  # tfhub: the keras entry whose pre-trained stand-in is exported as this one
     classifier: bool = False  # tfhub: the model keeps its classifier (the stand-in: its source-task head)
     no_standin: str = ""  # why it has no stand-in (then it runs in the real profiles only)
+    offline_real: Path | None = None  # real ImageNet weights shipped in data/, used offline instead of the stand-in
+    offline_label: str = ""  # what load_base / HubLayer print for them
 
     @property
     def preprocess_input(self) -> Callable:
@@ -115,13 +122,15 @@ TFHUB_MOBILENET_V2_CLASSIFIER = "https://tfhub.dev/google/tf2-preview/mobilenet_
 KAGGLE_MOBILENET_V2 = "https://www.kaggle.com/models/google/mobilenet-v2/TensorFlow2/tf2-preview-feature-vector/4"
 """The seed's handle in its Kaggle form: tfhub.dev handles redirect to Kaggle Models (since 2023-11), and hub.load
 takes either."""
+_REAL_MOBILENET_LABEL = (f"REAL ImageNet weights of MobileNetV2 at alpha {standins.MOBILENET_V2_ALPHA} (Keras's own "
+                         "file, shipped in data/models; quick/full load the full-width alpha 1.0)")
 _REAL_ONLY = "no stand-in: shown in the catalogue, loaded in the real profiles only"
 
 MODELS: dict[str, ModelSpec] = {
     "mobilenet_v2_hub": ModelSpec(
         "mobilenet_v2_hub", "tfhub", TFHUB_MOBILENET_V2, 224, "[0,1]", 2.26, 0.718,
-        standin=standins.MOBILENET_V2_FEATURE_VECTOR, family="MobileNetV2", kaggle_handle=KAGGLE_MOBILENET_V2,
-        standin_from="mobilenet_v2"),
+        standin=None, family="MobileNetV2", kaggle_handle=KAGGLE_MOBILENET_V2,
+        offline_real=standins.MOBILENET_V2_IMAGENET_FEATURE_VECTOR, offline_label=_REAL_MOBILENET_LABEL),
     "mobilenet_v2_hub_classifier": ModelSpec(
         "mobilenet_v2_hub_classifier", "tfhub", TFHUB_MOBILENET_V2_CLASSIFIER, 224, "[0,1]", 3.54, 0.718,
         standin=standins.MOBILENET_V2_CLASSIFIER, family="MobileNetV2", standin_from="mobilenet_v2", classifier=True),
@@ -131,7 +140,8 @@ MODELS: dict[str, ModelSpec] = {
         standin_build=standins.mobilenet_v2_standin,
         standin_loaded=f"STAND-IN for MobileNetV2: keras.applications.MobileNetV2(alpha={standins.MOBILENET_V2_ALPHA}, "
                        "...) {label}",
-        pretraining=Pretraining(epochs=12, learning_rate=2e-3, batchnorm="recalibrate")),
+        pretraining=Pretraining(epochs=12, learning_rate=2e-3, batchnorm="recalibrate"),
+        offline_real=standins.MOBILENET_V2_IMAGENET_WEIGHTS, offline_label=_REAL_MOBILENET_LABEL),
     "vgg16": ModelSpec(
         "vgg16", "keras", "VGG16", 224, "caffe", 14.71, 0.713,
         standin=standins.VGG16_WEIGHTS, family="VGG16", keras_module="vgg16", standin_build=standins.vgg16_standin,
@@ -184,14 +194,25 @@ def dataset_spec(name: str, where: str = "the catalogue") -> DatasetSpec:
     return DATASETS[name]
 
 
-def dataset_splits(name: str, profile: Profile) -> tuple[str, dict[str, str], Path | None]:
+def runs_real_offline(base: str | None) -> bool:
+    """Whether catalogue base ``base`` runs on real ImageNet weights offline (None: the lessons' MobileNetV2)."""
+    return base is None or model_spec(base).offline_real is not None
+
+
+def dataset_splits(name: str, profile: Profile, base: str | None = None) -> tuple[str, dict[str, str], Path | None]:
     """``(tfds name, {train/validation/test: split spec}, data_dir)`` for ``name`` in ``profile``.
 
+    Offline, the real photos shipped in data/tfds; for a ``base`` whose only offline form is a glyph stand-in
+    (VGG16), the glyph dataset built as that stand-in's pair.
+
     >>> dataset_splits("cats_vs_dogs", PROFILES["offline"])[0]
-    'glyphs_binary'
+    'flower_pair'
+    >>> dataset_splits("tf_flowers", PROFILES["offline"], base="vgg16")[0]
+    'glyphs_five'
     """
     spec = dataset_spec(name, "dataset_splits")
     if not profile.real_assets:
-        return spec.standin, dict(standins.SPLITS), standins.TFDS_DIR
+        offline = spec.offline if runs_real_offline(base) else spec.standin
+        return offline, dict(standins.SPLITS), standins.TFDS_DIR
     splits = spec.splits if profile.name == "full" else spec.quick_splits
     return spec.name, dict(splits), None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import runtime, standins
+from helpers import catalogue, runtime, standins
 from helpers.errors import CourseError, CourseValueError
 
 REPO_URL = "https://github.com/tl-course/transfer-learning-course"
@@ -75,8 +75,8 @@ PROFILES: dict[str, Profile] = {
         # on the stand-ins: benchmarks/transfer_gain.py (results in benchmarks/results/transfer_gain.jsonl)
         head_epochs=10, fine_tune_epochs=10, head_learning_rate=1e-3, fine_tune_learning_rate=1e-4,
         fine_tune_at=50,
-        summary="bundled STAND-INS from data/ (synthetic glyph images, small nets pre-trained by this "
-                "project): no network needed; results are not what real data gives",
+        summary="bundled in data/: real flower photos and real ImageNet MobileNetV2 weights (alpha 0.35), at "
+                "64 px, and labelled glyph STAND-INS for VGG16 (07-09): no network needed",
     ),
     "quick": Profile(
         name="quick", real_assets=True, image_size=128, batch_size=32,
@@ -183,7 +183,9 @@ def banner(resolution: Resolution) -> str:
     rule = "=" * 78
     lines = [rule, f"Profile: {p.name.upper()}  ({p.summary})", f"Why: {resolution.reason}."]
     if not p.real_assets:
-        lines.append("Offline: every model and dataset you see here is a labelled STAND-IN (data/README.md).")
+        lines.append("Offline: the photos and MobileNetV2's ImageNet weights are real but small (1,000 flower photos, "
+                     "alpha 0.35, 64 px); VGG16, its glyph data and the TF Hub classifier's head are labelled "
+                     "STAND-INS (data/README.md).")
     if runtime.in_test_harness():
         lines.append(f"TEST HARNESS ({os.environ['COURSE_HARNESS']}): assets are mocked, results mean nothing.")
     lines += [
@@ -296,22 +298,28 @@ def results_are_meaningful() -> bool:
 
 STANDIN_NOTE = "stand-in data"
 """How a result of the offline stand-ins is labelled wherever a learner sees it (plot titles, printed lines)."""
+OFFLINE_REAL_NOTE = "offline: real photos, real ImageNet MobileNetV2 alpha 0.35, small images"
+"""How a result of the offline profile's real assets is labelled: real, but smaller than quick/full's."""
 
 
-def standin_note(profile: Profile | None = None) -> str | None:
-    """``"stand-in data"`` when ``profile`` (default: the active one) runs on the stand-ins, else None.
+def standin_note(profile: Profile | None = None, base: str | None = None) -> str | None:
+    """What the offline profile ran on (None in the real profiles), for a plot title or a printed result.
 
-    The plots of :mod:`helpers.plots` put it in their titles by themselves.
+    Offline, the lessons' MobileNetV2 runs on real ImageNet weights and real photos (:data:`OFFLINE_REAL_NOTE`);
+    a ``base`` with only a glyph stand-in offline (``"vgg16"``) gives :data:`STANDIN_NOTE`. The plots of
+    :mod:`helpers.plots` put the default in their titles by themselves.
     """
-    return None if (profile or resolve_profile().profile).real_assets else STANDIN_NOTE
+    if (profile or resolve_profile().profile).real_assets:
+        return None
+    return OFFLINE_REAL_NOTE if catalogue.runs_real_offline(base) else STANDIN_NOTE
 
 
-def standin_suffix(detail: str = "", profile: Profile | None = None) -> str:
-    """``" (stand-in data)"`` (``detail`` after a semicolon) on the stand-ins, else ``""``: ends a printed result.
+def standin_suffix(detail: str = "", profile: Profile | None = None, base: str | None = None) -> str:
+    """``" (<standin_note>)"`` (``detail`` after a semicolon) offline, else ``""``: ends a printed result.
 
     >>> print(f"test accuracy {test_accuracy:.1%}{standin_suffix()}")
     """
-    note = standin_note(profile)
+    note = standin_note(profile, base)
     return f" ({note}; {detail})" if note and detail else f" ({note})" if note else ""
 
 

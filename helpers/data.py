@@ -59,17 +59,21 @@ def _count(ds: tf.data.Dataset) -> int:
     return n if n >= 0 else int(ds.reduce(0, lambda count, _: count + 1))
 
 
-def load_dataset(name: str, profile: config.Profile | str | None = None) -> Splits:
+def load_dataset(name: str, profile: config.Profile | str | None = None, base: str | None = None) -> Splits:
     """Return the :class:`Splits` of catalogue dataset ``name`` in ``profile`` (default: the active one).
 
-    Offline it reads the bundled stand-in from ``data/tfds`` and never downloads. The real profiles read
+    Offline it reads what ships in ``data/tfds`` and never downloads: real photos (a downscaled subset of
+    tf_flowers' photos; for ``cats_vs_dogs``, two of its classes), or, for a ``base`` whose only offline form is a
+    glyph stand-in (``"vgg16"``), the glyph dataset built as its pair. The real profiles read
     the tfds folder and download only if the dataset is missing and the hosts answer; otherwise they raise
     :class:`DatasetUnavailableError` at once (instead of tfds's 205-second retry loop).
 
     >>> splits = load_dataset("tf_flowers", "full")
     >>> splits.class_names[:2], splits.sizes["train"]
     (['dandelion', 'daisy'], 2936)
-    >>> load_dataset("tf_flowers").class_names  # offline: the stand-in's classes
+    >>> load_dataset("cats_vs_dogs").class_names  # offline: two classes of real flower photos
+    ['roses', 'tulips']
+    >>> load_dataset("tf_flowers", base="vgg16").class_names  # offline: the VGG16 stand-in's glyph pair
     ['two', 'four', 'five', 'seven', 'nine']
     """
     spec = catalogue.dataset_spec(name, "load_dataset")
@@ -78,7 +82,7 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
                                "split. load_dataset returns all three splits: splits.train, splits.validation, "
                                "splits.test.")
     active = config.as_profile(profile, "load_dataset")
-    tfds_name, split_specs, bundled_dir = catalogue.dataset_splits(name, active)
+    tfds_name, split_specs, bundled_dir = catalogue.dataset_splits(name, active, base)
     data_dir = bundled_dir or runtime.tfds_data_dir()
 
     def _load(download: bool):
@@ -90,7 +94,7 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
     except (tfds.core.DatasetNotFoundError, AssertionError):
         if bundled_dir is not None:
             raise DatasetUnavailableError(
-                f"The offline stand-in {tfds_name!r} (for {name!r}) is missing from {data_dir}. It ships with "
+                f"The offline dataset {tfds_name!r} (for {name!r}) is missing from {data_dir}. It ships with "
                 "the course repository in data/tfds: check that your clone is complete (see data/README.md)."
             ) from None
         if not all(runtime.hosts_reachable(timeout=2.0).values()):
@@ -106,8 +110,8 @@ def load_dataset(name: str, profile: config.Profile | str | None = None) -> Spli
                 f"nothing was kept. {_GET_IT_OFFLINE}") from None
     return Splits(*datasets, class_names=list(info.features["label"].names),
                   sizes={s: _count(ds) for s, ds in zip(SPLIT_NAMES, datasets)},
-                  # the stand-ins are digits: mirrored, they are no longer digits
-                  mirror_safe=spec.mirror_safe and bundled_dir is None)
+                  # the glyph stand-ins are digits: mirrored, they are no longer digits
+                  mirror_safe=spec.mirror_safe and tfds_name != spec.standin)
 
 
 _GET_IT_OFFLINE = ("Prefetch it where there is internet (`make prefetch`, then start with COURSE_ASSETS=<that "

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers import catalogue, config, runtime
+from helpers import catalogue, config, runtime, standins
 from helpers.errors import AssetUnavailableError, CourseError, CourseValueError
 from helpers.standins import is_standin, source_classes, standin_label
 
@@ -38,14 +38,15 @@ def model_handle(name: str, profile: config.Profile | None = None) -> str:
                                f"{', '.join(n for n, m in catalogue.MODELS.items() if m.source == 'tfhub')}.")
     if profile.real_assets:
         return spec.handle
-    if spec.standin is None:
-        raise CourseValueError(f"{name} has no offline stand-in; only {', '.join(standin_names())} do.")
-    return str(spec.standin)
+    offline = spec.offline_real or spec.standin
+    if offline is None:
+        raise CourseValueError(f"{name} has no offline form; only {', '.join(standin_names())} do.")
+    return str(offline)
 
 
 def standin_names() -> list[str]:
-    """Catalogue names that have an offline stand-in."""
-    return [n for n, m in catalogue.MODELS.items() if m.standin]
+    """Catalogue names that run offline: on real weights shipped in data/, or on a stand-in."""
+    return [n for n, m in catalogue.MODELS.items() if m.offline_real or m.standin]
 
 
 def _guard_standin(path: str | Path, what: str) -> None:
@@ -148,6 +149,9 @@ def _hub_label(handle: str) -> str:
     if is_standin(handle):
         real = next((m.handle for m in catalogue.MODELS.values() if m.standin and str(m.standin) == str(handle)), None)
         return f"a STAND-IN TF Hub model from {standin_label(Path(handle))}" + (f", in place of {real}" if real else "")
+    shipped = next((m for m in catalogue.MODELS.values() if m.offline_real and str(m.offline_real) == str(handle)), None)
+    if shipped:
+        return f"the {shipped.offline_label}, as a TF Hub SavedModel from {standin_label(Path(handle))}"
     return f"the TF Hub model {handle}"
 
 
@@ -199,6 +203,10 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
 
 def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[keras.Model, str]:
     spec = catalogue.MODELS[name]
+    if spec.offline_real is not None and spec.standin_build is not None:
+        model = spec.standin_build(weights=str(spec.offline_real) if pretrained else None, **kwargs)
+        return model, (spec.offline_label if pretrained else f"keras.applications.{spec.handle}(alpha="
+                       f"{standins.MOBILENET_V2_ALPHA}, ...) with random weights")
     if spec.standin is None:
         raise CourseValueError(f"{name} has no offline stand-in; offline, use one of {', '.join(standin_names())} "
                                "(the other bases need the real profiles: COURSE_PROFILE=quick or full).")

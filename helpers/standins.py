@@ -35,6 +35,15 @@ MOBILENET_V2_WEIGHTS = MOBILENET_V2_DIR / "notop.weights.h5"
 MOBILENET_V2_FEATURE_VECTOR = MOBILENET_V2_DIR / "feature_vector"
 MOBILENET_V2_CLASSIFIER = MOBILENET_V2_DIR / "classifier"
 MOBILENET_V2_SOURCE_CLASSES = MOBILENET_V2_DIR / "source_classes.txt"
+MOBILENET_V2_IMAGENET_DIR = MODELS_DIR / "mobilenet_v2_imagenet"
+"""Not a stand-in: Keras's own ImageNet weights of MobileNetV2 (alpha 0.35), shipped so that the offline
+profile runs the lessons on a real pre-trained network (``scripts/build_real_assets.py``; no marker file)."""
+MOBILENET_V2_IMAGENET_WEIGHTS = MOBILENET_V2_IMAGENET_DIR / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5"
+MOBILENET_V2_IMAGENET_FEATURE_VECTOR = MOBILENET_V2_IMAGENET_DIR / "feature_vector"
+"""The same real weights as a TF Hub SavedModel: [0,1] images of any size in, 1280 pooled features out."""
+PHOTOS_DIR = DATA_DIR / "flower_photos"
+"""Real photos of tf_flowers' ``flower_photos`` (CC-BY 2.0, attributions in its LICENSE.txt), downscaled, in one
+folder per class: notebook 10's folder offline, with the broken and odd files its loader report needs."""
 VGG16_DIR = MODELS_DIR / "vgg16_standin"
 VGG16_WEIGHTS = VGG16_DIR / "notop.weights.h5"
 
