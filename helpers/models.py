@@ -28,7 +28,7 @@ def model_handle(name: str, profile: config.Profile | None = None) -> str:
     """The TF Hub handle of catalogue model ``name`` in ``profile``: its URL, or the stand-in's folder offline.
 
     >>> model_handle("mobilenet_v2_hub")  # offline
-    '.../data/models/mobilenet_v2_standin/feature_vector'
+    '.../data/models/mobilenet_v2_imagenet/feature_vector'
     """
     profile = config.as_profile(profile, "model_handle")
     spec = catalogue.model_spec(name, "model_handle")

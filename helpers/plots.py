@@ -5,9 +5,10 @@ Every ``plot_*`` / ``show_*`` function draws with matplotlib's object API and **
 the end of the cell. Write ``plot_history(h);`` (semicolon) or ``fig = plot_history(h)``: a bare call as the
 last line also shows the returned value, so the figure would appear twice.
 
-Results from the offline stand-ins say so: on the stand-ins every title ends in "(stand-in data)" by itself
-(:func:`helpers.config.standin_note` of the active profile). ``note="..."`` puts another note there, ``note=""``
-none (a chart that shows no stand-in result). The numbers behind the figures come from :mod:`helpers.metrics`.
+Offline results say what they ran on: offline every title ends in the note of
+:func:`helpers.config.standin_note` by itself ("offline: real photos, ..." for the MobileNetV2 lessons).
+``note="..."`` puts another note there (``standin_note(base="vgg16")``, "stand-in data", for exercises 07-09),
+``note=""`` none. The numbers behind the figures come from :mod:`helpers.metrics`.
 Colours are the Okabe-Ito palette (colour-blind safe) and every distinction is also made by marker, line style
 or text.
 """

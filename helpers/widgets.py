@@ -263,7 +263,7 @@ class LivePlot(keras.callbacks.Callback):
     Reuse one instance across the head and the fine-tuning ``fit`` calls: the curves continue and the
     second phase is marked "fine-tuning starts". Headless: one static plot at the end of each ``fit``.
 
-    >>> live = LivePlot()  # titled "(stand-in data)" on the stand-ins, as every plot
+    >>> live = LivePlot()  # offline, titled with standin_note(), as every plot
     >>> model.fit(train_ds, validation_data=val_ds, epochs=5, callbacks=[live], verbose=0)
     """
 

@@ -88,7 +88,7 @@ def timings() -> dict[str, dict[str, str]]:
 def time_line(number: str) -> str:
     """A notebook's **Time:** line, from :data:`TIMINGS`."""
     t = timings()[number]
-    return (f"**Time:** offline ~{t['offline_s']} s (measured here on 2 CPU cores, stand-ins) · quick (CPU) "
+    return (f"**Time:** offline ~{t['offline_s']} s (measured here on 2 CPU cores) · quick (CPU) "
             f"{t['quick']} · full (GPU) {t['full']} (estimates: {t['basis']}) · reading and doing "
             f"~{t['reading_min']} min.")
 

@@ -42,9 +42,11 @@ def test_a_split_the_real_dataset_does_not_have_is_caught():
         _absolute("test", catalogue.DATASETS["cats_vs_dogs"].train_size)
 
 
-@pytest.mark.parametrize("profile, expected", [("offline", "glyphs_binary"), ("full", "cats_vs_dogs")])
-def test_dataset_splits_follow_the_profile(profile, expected):
-    name, splits, data_dir = catalogue.dataset_splits("cats_vs_dogs", config.PROFILES[profile])
+@pytest.mark.parametrize("profile, base, expected", [("offline", None, "flower_pair"), ("offline", "mobilenet_v2",
+                                                     "flower_pair"), ("offline", "vgg16", "glyphs_binary"),
+                                                    ("full", None, "cats_vs_dogs"), ("full", "vgg16", "cats_vs_dogs")])
+def test_dataset_splits_follow_the_profile(profile, base, expected):
+    name, splits, data_dir = catalogue.dataset_splits("cats_vs_dogs", config.PROFILES[profile], base)
     assert name == expected
     assert (data_dir is None) == config.PROFILES[profile].real_assets
     assert splits["test"] in ("test", "train[90%:]")
@@ -82,8 +84,11 @@ def test_the_scan_finds_a_branch_on_a_name():
 @pytest.mark.parametrize("name", sorted(catalogue.MODELS))
 def test_every_base_has_a_standin_or_says_why_not(name):
     spec = catalogue.MODELS[name]
+    if spec.offline_real is not None:  # real ImageNet weights ship in data/ (scripts/build_real_assets.py)
+        assert spec.offline_real.exists() and not standins.is_standin(spec.offline_real), name
+        assert spec.offline_label.startswith("REAL"), name
     if spec.standin is None:
-        assert spec.no_standin, f"{name}: no stand-in and no reason (ModelSpec.no_standin)"
+        assert spec.no_standin or spec.offline_real, f"{name}: no offline form and no reason (ModelSpec.no_standin)"
         return
     assert spec.standin.exists() and standins.is_standin(spec.standin), f"{name}: {spec.standin} is not built"
     if spec.source == "keras":  # loaded by load_base, pre-trained by scripts/build_offline_assets.py
@@ -98,6 +103,8 @@ def test_every_dataset_has_a_built_standin_with_as_many_classes(name):
     spec = catalogue.DATASETS[name]
     assert (standins.TFDS_DIR / spec.standin).is_dir(), f"{spec.standin}: run python -m scripts.build_offline_assets"
     assert len(spec.standin_classes) == spec.num_classes
+    assert (standins.TFDS_DIR / spec.offline).is_dir(), f"{spec.offline}: run python -m scripts.build_real_assets"
+    assert len(spec.offline_classes) == spec.num_classes
     assert set(spec.standin_split_sizes) == set(standins.SPLITS)
     assert all(size % spec.num_classes == 0 for size in spec.standin_split_sizes.values()), "balanced classes"
 

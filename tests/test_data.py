@@ -93,15 +93,17 @@ def test_real_dataset_is_downloaded_only_when_missing_and_hosts_answer(monkeypat
 
 
 @pytest.mark.parametrize("name", sorted(catalogue.DATASETS))
-def test_bundled_offline_standin_loads(name):
+@pytest.mark.parametrize("base", [None, "vgg16"])
+def test_bundled_offline_dataset_loads(name, base):
+    """Offline: the real photos (any size, at most 160 px), or for VGG16 its 64 px glyph stand-in."""
     spec = catalogue.DATASETS[name]
-    if not (standins.TFDS_DIR / spec.standin).is_dir():
-        pytest.skip(f"offline stand-in {spec.standin} not built yet in {standins.TFDS_DIR}")
-    splits = data.load_dataset(name, "offline")
+    splits = data.load_dataset(name, "offline", base=base)
     assert splits.num_classes == spec.num_classes
+    assert splits.class_names == list(spec.offline_classes if base is None else spec.standin_classes)
     assert set(splits.sizes) == {"train", "validation", "test"} and min(splits.sizes.values()) > 0
     image, label = next(iter(splits.train))
-    assert image.dtype == tf.uint8 and image.shape == (64, 64, 3) and 0 <= int(label) < spec.num_classes
+    assert image.dtype == tf.uint8 and image.shape[-1] == 3 and 0 <= int(label) < spec.num_classes
+    assert image.shape == (64, 64, 3) if base else max(image.shape[:2]) <= 160
     assert splits.sizes["train"] == sum(1 for _ in splits.train)  # the recorded size is the real count
 
 
@@ -188,7 +190,8 @@ def test_flip_is_optional_and_the_stand_ins_are_not_mirror_safe():
     assert [type(layer).__name__ for layer in data.augmentation_layers(flip=False).layers] == [
         "RandomRotation", "RandomZoom"]
     assert type(data.augmentation_layers().layers[0]).__name__ == "RandomFlip"
-    assert data.load_dataset("tf_flowers", "offline").mirror_safe is False  # digits, mirrored, are not digits
+    assert data.load_dataset("tf_flowers", "offline", base="vgg16").mirror_safe is False  # glyph digits are not
+    assert data.load_dataset("tf_flowers", "offline").mirror_safe is True  # the real flower photos are
     with tfds.testing.mock_data(num_examples=3):
         assert data.load_dataset("tf_flowers", "quick").mirror_safe is True  # flowers are
 

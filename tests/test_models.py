@@ -113,7 +113,7 @@ def test_no_network_gives_an_actionable_message(monkeypatch, tmp_path, network_a
 def test_model_handle_follows_the_profile():
     assert models.model_handle("mobilenet_v2_hub", config.PROFILES["full"]) == catalogue.TFHUB_MOBILENET_V2
     offline = models.model_handle("mobilenet_v2_hub", config.PROFILES["offline"])
-    assert offline.startswith(str(standins.MODELS_DIR)) and "standin" in offline
+    assert offline == str(standins.MOBILENET_V2_IMAGENET_FEATURE_VECTOR), "offline: the real weights shipped in data/"
     with pytest.raises(ValueError, match="not a TF Hub one: load it with load_base"):
         models.model_handle("resnet50", config.PROFILES["offline"])
 
@@ -169,11 +169,12 @@ def test_catalogue_table_has_a_row_per_model_with_its_standin():
     assert {r["offline stand-in"] for r in rows if r["name"] in ("resnet50", "efficientnet_b0")} == {"-"}
 
 
-@pytest.mark.parametrize("name, last", [("vgg16", "block5_pool"), ("mobilenet_v2", "out_relu")])
-def test_load_base_offline_gives_the_labelled_pretrained_standin(name, last, capsys):
+@pytest.mark.parametrize("name, last, label", [("vgg16", "block5_pool", "STAND-IN"),
+                                               ("mobilenet_v2", "out_relu", "REAL ImageNet weights")])
+def test_load_base_offline_gives_the_labelled_pretrained_weights(name, last, label, capsys):
     base = models.load_base(name, input_shape=(64, 64, 3), profile=config.PROFILES["offline"])
     assert base.layers[-1].name == last
-    assert "STAND-IN" in capsys.readouterr().out
+    assert label in capsys.readouterr().out
     random = models.load_base(name, weights=None, input_shape=(64, 64, 3), profile=config.PROFILES["offline"],
                               verbose=False)
     first = next(layer for layer in base.layers if layer.weights).name

@@ -1,4 +1,4 @@
-"""The offline stand-ins in data/: intact, loadable the way the course loads the real assets, trainable."""
+"""data/: the real assets and the stand-ins, intact, loadable the way the course loads the real assets, trainable."""
 from __future__ import annotations
 
 import hashlib
@@ -61,14 +61,24 @@ def test_target_dataset_loads_like_a_real_tfds_dataset(name: str) -> None:
     assert image.std() > 20, "an image with structure, not a flat colour"
 
 
-def test_every_model_folder_is_marked_as_a_standin() -> None:
-    folders = [standins.MOBILENET_V2_DIR, standins.MOBILENET_V2_FEATURE_VECTOR, standins.MOBILENET_V2_CLASSIFIER,
-               standins.VGG16_DIR]
+KERAS_MOBILENET_V2_035_SHA256 = "df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f"
+
+
+def test_every_standin_folder_is_marked_and_the_real_weights_are_not() -> None:
+    folders = [standins.MOBILENET_V2_DIR, standins.MOBILENET_V2_CLASSIFIER, standins.VGG16_DIR]
     for folder in folders:
         text = (folder / STANDIN_MARKER).read_text(encoding="utf8")
         assert "STAND-IN" in text
     assert standins.is_standin(standins.VGG16_WEIGHTS)
     assert not standins.is_standin(DATA_DIR)
+    for real in (standins.MOBILENET_V2_IMAGENET_WEIGHTS, standins.MOBILENET_V2_IMAGENET_FEATURE_VECTOR):
+        assert real.exists() and not standins.is_standin(real)
+
+
+def test_the_real_weights_are_keras_own_file() -> None:
+    """Byte for byte the file keras.applications downloads (its published SHA-256; see data/README.md)."""
+    digest = hashlib.sha256(standins.MOBILENET_V2_IMAGENET_WEIGHTS.read_bytes()).hexdigest()
+    assert digest == KERAS_MOBILENET_V2_035_SHA256
 
 
 def test_mobilenet_v2_weights_load_through_keras_applications() -> None:
@@ -87,7 +97,9 @@ def test_mobilenet_v2_weights_load_through_keras_applications() -> None:
 def test_hub_savedmodel_runs_and_fine_tunes(folder: str, width: int) -> None:
     import tensorflow_hub as hub
 
-    m = hub.load(str(standins.MOBILENET_V2_DIR / folder))
+    path = {"feature_vector": standins.MOBILENET_V2_IMAGENET_FEATURE_VECTOR,
+            "classifier": standins.MOBILENET_V2_CLASSIFIER}[folder]
+    m = hub.load(str(path))
     x = tf.random.stateless_uniform((3, 64, 64, 3), seed=(1, 2))
     assert m(x, training=False).shape == (3, width)
     assert m(tf.image.resize(x, (96, 96)), training=False).shape == (3, width), "any input size"
@@ -108,9 +120,9 @@ def test_hub_savedmodel_runs_and_fine_tunes(folder: str, width: int) -> None:
 def test_hub_feature_vector_matches_the_keras_weights() -> None:
     import tensorflow_hub as hub
 
-    m = hub.load(str(standins.MOBILENET_V2_FEATURE_VECTOR))
+    m = hub.load(str(standins.MOBILENET_V2_IMAGENET_FEATURE_VECTOR))
     base = keras.applications.MobileNetV2(input_shape=(64, 64, 3), alpha=standins.MOBILENET_V2_ALPHA,
-                                          include_top=False, weights=str(standins.MOBILENET_V2_WEIGHTS),
+                                          include_top=False, weights=str(standins.MOBILENET_V2_IMAGENET_WEIGHTS),
                                           pooling="avg")
     x = tf.random.stateless_uniform((2, 64, 64, 3), seed=(3, 4))
     np.testing.assert_allclose(m(x, training=False).numpy(), base(x * 2 - 1, training=False).numpy(),
@@ -180,3 +192,36 @@ def test_standins_module_stays_light_at_import() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=standins.REPO_ROOT).stdout.strip()
     assert out == "[]"
+
+
+REAL = {d.offline: list(d.offline_classes) for d in DATASETS.values()}
+"""Real-photo dataset -> class names in label order, as the catalogue declares them."""
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_photo_dataset_is_traceable_and_does_not_leak(name: str) -> None:
+    """Every photo keeps its original name, has its attribution line, and sits in exactly one split."""
+    import tensorflow_datasets as tfds
+
+    from scripts import build_real_assets
+
+    credited = {line.split(" ", 1)[0] for line in build_real_assets.LICENSE_FILE.read_text(encoding="utf8")
+                .splitlines()[1:] if line.strip()}
+    builder = tfds.builder(name, data_dir=str(TFDS_DIR))
+    assert builder.info.features["label"].names == REAL[name]
+    seen: dict[str, str] = {}
+    for split in ("train", "validation", "test"):
+        ds = builder.as_dataset(split=split, decoders={"image": tfds.decode.SkipDecoding()})
+        counts = np.zeros(len(REAL[name]), int)
+        for example in ds.as_numpy_iterator():
+            filename = example["image/filename"].decode()
+            assert filename.split("/")[0] == REAL[name][example["label"]], filename
+            assert filename in credited, f"{filename} has no attribution line"
+            digest = hashlib.sha256(example["image"]).hexdigest()
+            assert digest not in seen, f"{filename} ({split}) is a copy of {seen[digest]}"
+            seen[digest] = f"{filename} ({split})"
+            counts[example["label"]] += 1
+        if split in build_real_assets.PER_CLASS:
+            assert counts.tolist() == [build_real_assets.PER_CLASS[split]] * len(REAL[name])
+    image = next(iter(tfds.load(name, data_dir=str(TFDS_DIR), split="train", as_supervised=True).take(1)))[0]
+    assert image.dtype == tf.uint8 and max(image.shape[:2]) <= build_real_assets.LONG_SIDE

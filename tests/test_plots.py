@@ -245,8 +245,9 @@ def test_projection_of_a_single_feature_is_flat_on_the_second_axis():
 
 # --- the stand-in label ----------------------------------------------------------------------------------
 
-def test_stand_in_results_are_labelled_by_default_and_a_note_overrides(fresh_profile, monkeypatch):
-    assert plots.plot_comparison(RESULTS).axes[0].get_title() == "test accuracy (stand-in data)"  # tests: offline
+def test_offline_results_are_labelled_by_default_and_a_note_overrides(fresh_profile, monkeypatch):
+    title = plots.plot_comparison(RESULTS).axes[0].get_title()  # tests: offline
+    assert title == f"test accuracy ({config.OFFLINE_REAL_NOTE})"
     assert plots.plot_comparison(RESULTS, note="seed 1").axes[0].get_title() == "test accuracy (seed 1)"
     assert plots.plot_comparison(RESULTS, note="").axes[0].get_title() == "test accuracy"
     monkeypatch.setenv("COURSE_PROFILE", "quick")
@@ -255,9 +256,11 @@ def test_stand_in_results_are_labelled_by_default_and_a_note_overrides(fresh_pro
 
 def test_the_label_follows_the_profile_in_titles_and_printed_lines():
     offline, quick = config.PROFILES["offline"], config.PROFILES["quick"]
-    assert config.standin_note(offline) == "stand-in data" and config.standin_note(quick) is None
-    assert config.standin_suffix(profile=offline) == " (stand-in data)"
-    assert config.standin_suffix("training images", offline) == " (stand-in data; training images)"
+    assert config.standin_note(offline) == config.OFFLINE_REAL_NOTE and "real photos" in config.OFFLINE_REAL_NOTE
+    assert config.standin_note(offline, base="vgg16") == "stand-in data", "VGG16 runs on its glyph stand-in offline"
+    assert config.standin_note(quick) is None and config.standin_note(quick, base="vgg16") is None
+    assert config.standin_suffix(profile=offline, base="vgg16") == " (stand-in data)"
+    assert config.standin_suffix("training images", offline) == f" ({config.OFFLINE_REAL_NOTE}; training images)"
     assert config.standin_suffix(profile=quick) == config.standin_suffix("training images", quick) == ""
 
 
