@@ -208,7 +208,7 @@ def _load_standin(name: str, pretrained: bool, kwargs: dict[str, Any]) -> tuple[
         return model, (spec.offline_label if pretrained else f"keras.applications.{spec.handle}(alpha="
                        f"{standins.MOBILENET_V2_ALPHA}, ...) with random weights")
     if spec.standin is None:
-        raise CourseValueError(f"{name} has no offline stand-in; offline, use one of {', '.join(standin_names())} "
+        raise CourseValueError(f"{name} has no offline form; offline, use one of {', '.join(standin_names())} "
                                "(the other bases need the real profiles: COURSE_PROFILE=quick or full).")
     path = str(spec.standin) if pretrained else None
     label = "pre-trained on glyphs_source" if pretrained else "random weights"
@@ -406,7 +406,8 @@ def catalogue_table() -> list[dict[str, Any]]:
         {"name": m.name, "source": "TF Hub" if m.source == "tfhub" else "keras.applications",
          "handle": m.handle, "kaggle handle": m.kaggle_handle or "-", "input": m.input_size, "preprocessing": m.preprocessing,
          "params (M)": m.params_millions, "ImageNet top-1": m.imagenet_top1,
-         "offline stand-in": standin_label(m.standin) if m.standin else "-"}
+         "offline": (f"real weights, {standin_label(m.offline_real)}" if m.offline_real else
+                     f"stand-in, {standin_label(m.standin)}" if m.standin else "-")}
         for m in catalogue.MODELS.values()
     ]
 
