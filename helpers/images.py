@@ -114,7 +114,8 @@ def decode_image(source: bytes | str | Path, reduce_to: int | None = None) -> tu
     white, converts grayscale, palette and CMYK to RGB and takes the first frame of an animation. It never
     raises on bad content: corrupt, truncated, empty and non-image files give ``None`` and one sentence.
     ``reduce_to`` lets large JPEGs decode at 1/2, 1/4 or 1/8 scale while both sides stay >= ``reduce_to``
-    (much faster for phone photos that will be shrunk anyway).
+    (PIL's draft mode: faster, but other pixels than a full decode resized, so only to check that a file
+    decodes; what a model trains on or is served is decoded in full).
 
     >>> image, notes = decode_image("photo.jpg")
     >>> image.shape, notes
@@ -285,7 +286,7 @@ def _collect(root: Path, image_size: int, report: FolderReport) -> dict[str, lis
         elif child.is_dir():
             files, examples[child.name] = _walk(child, report.ignored), []
             for file in files:
-                image, notes = decode_image(file, reduce_to=2 * image_size)
+                image, notes = decode_image(file)  # in full, as the exported model's input is: the same pixels
                 problem = ("skip", notes[0]) if image is None else _size_problem(image.shape, image_size)
                 if problem and problem[0] == "skip":
                     report.skipped.append((file, problem[1]))
