@@ -63,11 +63,18 @@ _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
               8: Image.Transpose.ROTATE_90}
 
 
+def exif_orientation(img: Image.Image) -> int | None:
+    """``img``'s EXIF orientation tag (1: show as stored; 2-8: turn or mirror it), or None if its EXIF is unreadable."""
+    try:
+        return int(img.getexif().get(0x0112, 1))
+    except Exception:  # noqa: BLE001 -- broken EXIF data: the pixels are still fine
+        return None
+
+
 def _upright(img: Image.Image, rgb: Image.Image) -> tuple[Image.Image, list[str]]:
     """``rgb`` (the decoded ``img``) turned as ``img``'s EXIF orientation tag says, and a note if it was."""
-    try:
-        orientation = int(img.getexif().get(0x0112, 1))
-    except Exception:  # noqa: BLE001 -- broken EXIF data: the pixels are still fine
+    orientation = exif_orientation(img)
+    if orientation is None:
         return rgb, ["EXIF data unreadable: orientation left as stored"]
     if orientation not in _TRANSPOSE:
         return rgb, []
