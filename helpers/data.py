@@ -178,9 +178,14 @@ def augmentation_layers(seed: int = config.SEED, flip: bool = True) -> keras.Seq
     Flip only data whose mirror image keeps its class (``splits.mirror_safe``): a mirrored cat is a cat,
     a mirrored 7 is not a 7. Active only when called with ``training=True``; :func:`make_pipeline` applies
     it to training batches.
+
+    Each layer gets its own seed, derived from ``seed``: Keras random layers with equal seeds draw equal
+    numbers, so they would flip, rotate and zoom in lock-step. The rotation and zoom draws do not depend on
+    ``flip``.
     """
-    layers = [keras.layers.RandomFlip("horizontal", seed=seed)] if flip else []
-    layers += [keras.layers.RandomRotation(0.05, seed=seed), keras.layers.RandomZoom(0.1, seed=seed)]
+    flip_seed, rotation_seed, zoom_seed = (int(s) for s in np.random.default_rng(seed).integers(2**31, size=3))
+    layers = [keras.layers.RandomFlip("horizontal", seed=flip_seed)] if flip else []
+    layers += [keras.layers.RandomRotation(0.05, seed=rotation_seed), keras.layers.RandomZoom(0.1, seed=zoom_seed)]
     return keras.Sequential(layers, name="augmentation")
 
 

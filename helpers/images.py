@@ -63,11 +63,18 @@ _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
               8: Image.Transpose.ROTATE_90}
 
 
+def exif_orientation(img: Image.Image) -> int | None:
+    """``img``'s EXIF orientation tag (1: show as stored; 2-8: turn or mirror it), or None if its EXIF is unreadable."""
+    try:
+        return int(img.getexif().get(0x0112, 1))
+    except Exception:  # noqa: BLE001 -- broken EXIF data: the pixels are still fine
+        return None
+
+
 def _upright(img: Image.Image, rgb: Image.Image) -> tuple[Image.Image, list[str]]:
     """``rgb`` (the decoded ``img``) turned as ``img``'s EXIF orientation tag says, and a note if it was."""
-    try:
-        orientation = int(img.getexif().get(0x0112, 1))
-    except Exception:  # noqa: BLE001 -- broken EXIF data: the pixels are still fine
+    orientation = exif_orientation(img)
+    if orientation is None:
         return rgb, ["EXIF data unreadable: orientation left as stored"]
     if orientation not in _TRANSPOSE:
         return rgb, []
@@ -114,7 +121,8 @@ def decode_image(source: bytes | str | Path, reduce_to: int | None = None) -> tu
     white, converts grayscale, palette and CMYK to RGB and takes the first frame of an animation. It never
     raises on bad content: corrupt, truncated, empty and non-image files give ``None`` and one sentence.
     ``reduce_to`` lets large JPEGs decode at 1/2, 1/4 or 1/8 scale while both sides stay >= ``reduce_to``
-    (much faster for phone photos that will be shrunk anyway).
+    (PIL's draft mode: faster, but other pixels than a full decode resized, so only to check that a file
+    decodes; what a model trains on or is served is decoded in full).
 
     >>> image, notes = decode_image("photo.jpg")
     >>> image.shape, notes
@@ -285,7 +293,7 @@ def _collect(root: Path, image_size: int, report: FolderReport) -> dict[str, lis
         elif child.is_dir():
             files, examples[child.name] = _walk(child, report.ignored), []
             for file in files:
-                image, notes = decode_image(file, reduce_to=2 * image_size)
+                image, notes = decode_image(file)  # in full, as the exported model's input is: the same pixels
                 problem = ("skip", notes[0]) if image is None else _size_problem(image.shape, image_size)
                 if problem and problem[0] == "skip":
                     report.skipped.append((file, problem[1]))

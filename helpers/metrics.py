@@ -127,3 +127,30 @@ def comparison_table(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping
     columns = list(dict.fromkeys(k for m in runs.values() for k in m))
     rows = [[name, *[_fmt(m.get(c, float("nan")), digits, c) for c in columns]] for name, m in runs.items()]
     return _table(["run", *columns], rows)
+
+
+EXPORT_RELATIVE_TOLERANCE = {"float32": 2e-5, "float16": 5e-3, "bfloat16": 1.5e-1}
+"""Per unit of the outputs' size, by compute dtype: :func:`export_tolerance` says where each value comes from."""
+
+
+def export_tolerance(outputs: Any, compute_dtype: str | None = None) -> float:
+    """The ``atol`` at which an exported or reloaded model must reproduce the in-memory model's ``outputs``.
+
+    Both run the same weights on the same pixels, but in other graphs and batch sizes, so sums are rounded in
+    another order; that difference grows with the outputs' size and the maths' precision. The rule is
+    ``EXPORT_RELATIVE_TOLERANCE[dtype] * max(1, largest |output|)``, ``dtype`` being ``compute_dtype`` or the
+    active Keras policy's (``mixed_float16``, the course's GPU policy, computes in float16). Each value is 10-15x
+    the largest difference measured (2026-12-03, 2 CPU cores, TF 2.21: ImageNet MobileNetV2 alpha 0.35 at
+    96 px with a Dense head, 16 real flower photos, the exported raw-image model fed one photo at a time
+    against ``model.predict`` on batches of 8): 1.3e-6 per unit in float32, 4.7e-4 in float16, 1.6e-2 in
+    bfloat16. For logits of about 5 that gives 1e-4 in float32 and 2.5e-2 in float16; a wrong resize or
+    preprocessing moves logits by tenths, and still fails. Not measured on a GPU.
+
+    >>> np.testing.assert_allclose(served(photos), expected, atol=export_tolerance(expected))
+    """
+    if compute_dtype is None:
+        import keras
+
+        compute_dtype = keras.mixed_precision.global_policy().compute_dtype
+    relative = EXPORT_RELATIVE_TOLERANCE.get(str(compute_dtype), EXPORT_RELATIVE_TOLERANCE["float32"])
+    return relative * max(1.0, float(np.max(np.abs(np.asarray(outputs, dtype=np.float64)))))

@@ -196,6 +196,41 @@ def test_flip_is_optional_and_the_stand_ins_are_not_mirror_safe():
         assert data.load_dataset("tf_flowers", "quick").mirror_safe is True  # flowers are
 
 
+def _augmentation_draws(augment: keras.Sequential, batch: int = 256) -> dict[str, np.ndarray]:
+    """Each random layer's draw for a batch, as the layer's own call makes it: one number per image."""
+    images = np.zeros((batch, 8, 8, 3), "float32")
+    keys = {"RandomFlip": "flips", "RandomRotation": "angle", "RandomZoom": "height_zoom"}
+    return {type(layer).__name__: np.asarray(layer.get_random_transformation(images, training=True)[
+        keys[type(layer).__name__]], "float64").ravel() for layer in augment.layers}
+
+
+def test_augmentation_layers_draw_independently():
+    # equal seeds give Keras seed generators equal states, hence equal draws: flipped <=> rotated one way <=> zoomed
+    augment = data.augmentation_layers(seed=3)
+    states = [tuple(layer.generator.state.numpy()) for layer in augment.layers]
+    assert len(set(states)) == len(states), states
+    draws = _augmentation_draws(augment)
+    for first, second in [("RandomFlip", "RandomRotation"), ("RandomFlip", "RandomZoom"),
+                          ("RandomRotation", "RandomZoom")]:
+        correlation = np.corrcoef(draws[first], draws[second])[0, 1]
+        assert abs(correlation) < 0.2, (first, second, correlation)  # 256 independent draws: |r| ~ 0.06
+
+
+def test_augmentation_layers_same_seed_same_draws_and_flip_does_not_shift_the_others():
+    first, again = _augmentation_draws(data.augmentation_layers(seed=3)), _augmentation_draws(
+        data.augmentation_layers(seed=3))
+    for name in first:
+        np.testing.assert_array_equal(first[name], again[name])
+    other = _augmentation_draws(data.augmentation_layers(seed=4))
+    assert not np.array_equal(first["RandomRotation"], other["RandomRotation"])
+    no_flip = _augmentation_draws(data.augmentation_layers(seed=3, flip=False))
+    np.testing.assert_array_equal(no_flip["RandomRotation"], first["RandomRotation"])
+    np.testing.assert_array_equal(no_flip["RandomZoom"], first["RandomZoom"])
+    images = np.random.default_rng(0).uniform(0, 255, (4, 16, 16, 3)).astype("float32")
+    np.testing.assert_array_equal(data.augmentation_layers(seed=3)(images, training=True),
+                                  data.augmentation_layers(seed=3)(images, training=True))
+
+
 def test_plain_function_can_augment_and_preprocess_runs_last():
     ds = data.make_pipeline(_examples(4), 8, preprocess=lambda x: x / 1000.0, training=True,
                             augment=lambda x: x + 1000.0, shuffle_buffer=1)

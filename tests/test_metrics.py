@@ -67,3 +67,31 @@ def test_comparison_table_writes_counts_with_separators_and_seconds_to_a_tenth()
     table = metrics.comparison_table({"from scratch": {"test_accuracy": 0.2131, "seconds": 1.757,
                                                      "params_trained": 1_853_989}}, digits=3)
     assert table.splitlines()[2].split() == ["from", "scratch", "0.213", "1.8", "1,853,989"]
+
+
+# --- served vs in-memory ----------------------------------------------------------------------------------
+
+LOGITS = np.array([[-4.0, 0.5, 5.0], [2.0, -1.0, 0.0]])  # a trained head's logits: a few units
+
+
+def test_export_tolerance_is_tight_in_float32_and_loose_under_mixed_float16():
+    import keras
+
+    keras.mixed_precision.set_global_policy("float32")
+    tight = metrics.export_tolerance(LOGITS)
+    keras.mixed_precision.set_global_policy("mixed_float16")  # the course's GPU policy; the fixture restores it
+    loose = metrics.export_tolerance(LOGITS)
+    assert tight == pytest.approx(1e-4)  # notebook 06's atol, for logits of this size
+    assert loose == pytest.approx(2.5e-2) and loose > 2e-2  # at least notebook 10's float16 allowance
+    assert metrics.export_tolerance(LOGITS, "float16") == loose and metrics.export_tolerance(LOGITS, "float32") == tight
+
+
+def test_export_tolerance_grows_with_the_outputs_and_still_catches_a_wrong_pipeline():
+    # rounding differences scale with the outputs' size: logits of 50 differ ten times more than logits of 5
+    tolerance = metrics.export_tolerance(LOGITS, "float32")
+    assert metrics.export_tolerance(10 * LOGITS, "float32") == pytest.approx(10 * tolerance)
+    assert metrics.export_tolerance(LOGITS / 100, "float32") == metrics.export_tolerance(np.ones(1), "float32")  # floor
+    assert metrics.export_tolerance(LOGITS, "bfloat16") > metrics.export_tolerance(LOGITS, "float16")
+    off_by_a_pipeline_step = LOGITS + 0.1  # e.g. other resizing or preprocessing: logits move by tenths
+    for dtype in ("float32", "float16"):
+        assert np.abs(off_by_a_pipeline_step - LOGITS).max() > metrics.export_tolerance(LOGITS, dtype)

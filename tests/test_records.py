@@ -116,6 +116,40 @@ def test_decode_and_resize_reads_jpeg_png_and_gif_as_square_rgb(folder):
         assert image.shape == (16, 16, 3) and image.dtype == tf.uint8
 
 
+def test_a_phone_photo_turned_by_its_exif_tag_streams_upright_as_notebook_10_loads_it(folder, tmp_path):
+    # a phone stores a portrait photo as a landscape image plus "orientation 6"; tf.io.decode_image ignores the tag
+    from helpers.data import resize_to_uint8
+    from helpers.images import decode_image
+
+    yy, xx = np.mgrid[0:120, 0:160]
+    stored = np.stack([xx * 1.5, yy * 2.0, np.full_like(xx, 90)], -1).astype(np.uint8)  # smooth, not symmetric
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    Image.fromarray(stored).save(buffer, "JPEG", quality=95, exif=exif)
+    (folder / "cat" / "portrait.jpg").write_bytes(buffer.getvalue())
+    records = write_image_records(folder, tmp_path / "records", shards=2)
+    record = next(r for r in read_back(records) if r["filename"] == b"cat/portrait.jpg")
+    streamed = decode_and_resize(tf.constant(record["image"]), 32).numpy().astype(int)
+    loaded = resize_to_uint8(decode_image(folder / "cat" / "portrait.jpg")[0], 32).numpy().astype(int)
+    sideways = resize_to_uint8(stored, 32).numpy().astype(int)
+    assert decode_image(folder / "cat" / "portrait.jpg")[0].shape == (160, 120, 3)  # 10's loader: upright
+    assert np.abs(streamed - sideways).mean() > 20, "the stream must not see the photo as stored, sideways"
+    assert np.abs(streamed - loaded).max() <= 2, "the stream sees what notebook 10's loader sees"
+    assert records.total == 13 and "portrait.jpg" in str(records) and "EXIF orientation 6" in str(records)
+
+
+def test_the_stream_decodes_a_jpeg_to_the_pixels_notebook_10s_loader_gives(tmp_path):
+    # tf.io.decode_image's default JPEG decoder uses a fast, less exact DCT than PIL: up to 3 levels apart at 224 px
+    from helpers.data import resize_to_uint8
+    from helpers.images import decode_image, make_test_photos
+
+    for path in make_test_photos(tmp_path, 3, seed=1):
+        streamed = decode_and_resize(tf.constant(path.read_bytes()), 224).numpy().astype(int)
+        loaded = resize_to_uint8(decode_image(path)[0], 224).numpy().astype(int)
+        assert np.abs(streamed - loaded).max() <= 1, path.name  # rounding only
+
+
 def test_benchmark_times_every_pipeline_and_loses_no_image():
     result = decode_pipeline.measure(images=8, rounds=1, image_size=32, batch=4, width=100, height=75)
     assert list(result["images_per_s"]) == list(decode_pipeline.VARIANTS)

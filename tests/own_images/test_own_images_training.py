@@ -97,6 +97,34 @@ def test_the_export_fed_raw_files_predicts_what_the_trained_model_predicted(phot
     np.testing.assert_allclose(np.concatenate([predict(photo) for photo in raw]), in_memory, atol=1e-4)
 
 
+def _phone_photo(path: Path, seed: int, size=(3000, 2250)) -> None:
+    """A phone-sized JPEG: a small textured photo upscaled, as a camera's full-resolution file is big and smooth."""
+    small = images.make_test_photos(path.parent / f".small{seed}", 1, 400, 300, seed=seed)[0]
+    Image.open(small).resize(size, Image.Resampling.BICUBIC).save(path, "JPEG", quality=90)
+
+
+def test_the_loader_and_the_export_see_the_same_pixels_of_a_phone_sized_jpeg(tmp_path):
+    # the exported model decodes fully and resizes inside; a loader that decodes JPEGs at 1/8 scale (PIL's draft
+    # mode) trained on other pixels: up to 6 levels apart at 96 px, and notebook 10's atol=1e-4 check fails
+    size, root = 96, tmp_path / "photos"
+    for label, name in enumerate(("bright", "dark")):
+        (root / name).mkdir(parents=True)
+        _phone_photo(root / name / "phone.jpg", seed=label)
+        for i in range(2):
+            _phone_photo(root / name / f"small{i}.jpg", seed=10 + 2 * label + i, size=(400, 300))
+    splits, report = images.load_image_folder(root, size, validation_fraction=0.34, test_fraction=0.34)
+    identity = keras.Sequential([keras.Input((size, size, 3)), keras.layers.Identity()])
+    served = load_raw_image_model(export_raw_image_model(identity, tmp_path / "exported", size, None))
+    phones = 0
+    for split in ("train", "validation", "test"):
+        loaded = np.concatenate([x for x, _ in getattr(splits, split).batch(8)])
+        for pixels, file in zip(loaded, report.files[split], strict=True):
+            raw = images.decode_image(file)[0]  # what notebook 10 feeds the export: the file, fully decoded
+            phones += raw.shape[1] == 3000
+            np.testing.assert_allclose(pixels, served(raw)[0], atol=1, err_msg=file.name)  # rounding only
+    assert phones == 2
+
+
 def test_example_folder_is_the_stand_in_offline():
     assert images.example_folder(config.PROFILES["offline"]) == images.STANDIN_FOLDER
 
