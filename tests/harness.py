@@ -7,10 +7,10 @@ nbval starts (pytest's own patches do not reach those kernels).
 Environment (set by conftest.py, inherited by the kernels):
     COURSE_NETLOG        file that records every attempted network connection (the suite fails if non-empty)
     COURSE_HARNESS       "offline" or "mock-real"; mock-real replaces the network boundary (:func:`activate`):
-                         tfds -> tf_flowers: the real photos shipped in data/tfds (:func:`real_photos`);
-                                 any other dataset: tfds.testing.mock_data's random pixels (cats_vs_dogs: no real
-                                 cats or dogs ship here);
-                         TF Hub -> stand-ins in a temporary TFHUB_CACHE_DIR,
+                         tfds -> tf_flowers: real photos shipped in data/tfds, in the real split specs
+                                 (:func:`real_photos`); any other dataset: tfds.testing.mock_data's random pixels
+                                 (cats_vs_dogs: no real cats or dogs ship here);
+                         TF Hub -> the shipped real re-export, or the stand-in, in a temporary TFHUB_CACHE_DIR,
                          keras.utils.get_file -> randomly initialised real-architecture weights, a fake ImageNet
                                  class index, and for notebook 10's flower_photos archive a folder of the shipped
                                  real photos in its layout (tests/mock_photos.py)
@@ -179,39 +179,50 @@ def patch_keras_get_file() -> None:
 REAL_PHOTOS = {"tf_flowers": "flower_photos_small"}
 """tfds datasets served from real photos shipped in data/tfds: {tfds name: shipped name}. Not cats_vs_dogs: no real
 cats or dogs ship here (its offline form is two flower classes), so it keeps mock_data's random pixels."""
+SERVED_PER_CLASS = 20
+"""Shipped photos served per class: 100 for tf_flowers, so quick's "train[:30%]" is 30 photos, about the smoke
+run's 16 random examples (with all 998 served, the mocked run of 08's solution took 106 s instead of 55 s)."""
 
 
-def shipped_shards(name: str) -> tuple[list[Path], int]:
-    """``(TFRecord shards, number of examples)`` of the tfds dataset ``name`` shipped in data/tfds, every split in
-    the order its dataset_info.json lists them (train, validation, test)."""
+@functools.cache
+def served_records(name: str) -> tuple[bytes, ...]:
+    """The serialized examples served for the tfds dataset ``name`` shipped in data/tfds: the first
+    :data:`SERVED_PER_CLASS` photos of each class in its records (train, validation, test), interleaved one class
+    after another, so that every slice of 5 or more holds every class (a slice of the records as shipped may not)."""
+    import tensorflow as tf
+
     from helpers import standins
 
     (folder,) = (standins.TFDS_DIR / name).iterdir()  # its one version
-    splits = json.loads((folder / "dataset_info.json").read_text())["splits"]
-    shards = [shard for split in splits for shard in sorted(folder.glob(f"{name}-{split['name']}.tfrecord-*"))]
-    return shards, sum(int(n) for split in splits for n in split["shardLengths"])
+    splits = [split["name"] for split in json.loads((folder / "dataset_info.json").read_text())["splits"]]
+    shards = [str(shard) for split in splits for shard in sorted(folder.glob(f"{name}-{split}.tfrecord-*"))]
+    by_class: dict[int, list[bytes]] = {}
+    for record in tf.data.TFRecordDataset(shards).as_numpy_iterator():
+        label = tf.train.Example.FromString(record).features.feature["label"].int64_list.value[0]
+        by_class.setdefault(label, []).append(record)
+    return tuple(record for row in zip(*(by_class[c][:SERVED_PER_CLASS] for c in sorted(by_class))) for record in row)
 
 
 def real_photos(builder: Any, split: Any, decoders: Any = None, **ignored: Any) -> Any:
-    """``builder._as_dataset`` for a dataset of :data:`REAL_PHOTOS`: the shipped photos (all their splits) as its one
-    split "train", sliced as ``split`` asks ("train[:30%]"), decoded by the dataset's own features (JPEG bytes to
-    uint8 images, labels in its label order, which must be the shipped one)."""
+    """``builder._as_dataset`` for a dataset of :data:`REAL_PHOTOS`: :func:`served_records` as its one split "train",
+    sliced as ``split`` asks ("train[:30%]"), decoded by the dataset's own features (JPEG bytes to uint8 images,
+    labels in its label order, which must be the shipped one)."""
     import tensorflow as tf
     import tensorflow_datasets as tfds
 
+    from helpers import standins
+
     name = REAL_PHOTOS[builder.name]
-    shards, total = shipped_shards(name)
-    (labels,) = shards[0].parent.glob("*.labels.txt")
+    (labels,) = (standins.TFDS_DIR / name).glob("*/*.labels.txt")
     if labels.read_text().split() != builder.info.features["label"].names:
         raise AssertionError(f"the labels of data/tfds/{name} are not {builder.name}'s, in its order")
-    records = tf.data.TFRecordDataset([str(shard) for shard in shards])
-    slices = tfds.core.ReadInstruction.from_spec(split).to_absolute({"train": SimpleNamespace(num_examples=total)})
-    bounds = [(part.from_ or 0, total if part.to is None else part.to) for part in slices]
-    dataset = functools.reduce(tf.data.Dataset.concatenate,
-                               [records.skip(start).take(stop - start) for start, stop in bounds])
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(sum(stop - start for start, stop in bounds)))
-    return dataset.map(functools.partial(builder.info.features.deserialize_example, decoders=decoders),
-                       num_parallel_calls=tf.data.AUTOTUNE)
+    records = served_records(name)
+    total = SimpleNamespace(num_examples=len(records))
+    parts = tfds.core.ReadInstruction.from_spec(split).to_absolute({"train": total})
+    chosen = [r for part in parts for r in records[part.from_ or 0:part.to]]
+    return tf.data.Dataset.from_tensor_slices(list(chosen)).map(
+        functools.partial(builder.info.features.deserialize_example, decoders=decoders),
+        num_parallel_calls=tf.data.AUTOTUNE)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import io
 import tarfile
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +26,16 @@ SHIPPED = "flower_photos_small"
 @functools.cache
 def files() -> dict[str, bytes]:
     """``{path inside the archive: bytes}``: ``flower_photos/<class>/<file>.jpg`` (the first :data:`PER_CLASS` of
-    each class in the shipped records) and ``flower_photos/LICENSE.txt``."""
+    each class the mocked tf_flowers serves) and ``flower_photos/LICENSE.txt``."""
     import tensorflow as tf
 
-    from harness import shipped_shards
+    from harness import served_records
     from helpers import standins
 
     photos: dict[str, bytes] = {}
-    taken: Counter[str] = Counter()
-    for record in tf.data.TFRecordDataset([str(shard) for shard in shipped_shards(SHIPPED)[0]]):
-        feature = tf.train.Example.FromString(record.numpy()).features.feature
-        name = feature["image/filename"].bytes_list.value[0].decode()  # "<class>/<file>.jpg"
-        taken[name.split("/")[0]] += 1
-        if taken[name.split("/")[0]] <= PER_CLASS:
-            photos[name] = feature["image"].bytes_list.value[0]
-        if len(photos) == len(CLASSES) * PER_CLASS:
-            break
+    for record in served_records(SHIPPED)[:len(CLASSES) * PER_CLASS]:  # classes interleaved: PER_CLASS of each
+        feature = tf.train.Example.FromString(record).features.feature
+        photos[feature["image/filename"].bytes_list.value[0].decode()] = feature["image"].bytes_list.value[0]
     header, _, body = (standins.DATA_DIR / "flower_photos.LICENSE.txt").read_text(encoding="utf8").partition("\n\n")
     credits = [line for line in body.splitlines() if line.split(" ", 1)[0] in photos]
     assert len(photos) == len(CLASSES) * PER_CLASS == len(credits), "a class short of photos, or a photo uncredited"

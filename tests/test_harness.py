@@ -6,11 +6,14 @@ import socket
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
+import tensorflow as tf
 
 import harness
+import mock_photos
 from conftest import save_hub_model
-from helpers import catalogue, models, runtime
+from helpers import catalogue, data, models, runtime, standins
 
 
 def test_network_guard_blocks_and_records_a_connection(network_attempts):
@@ -89,44 +92,40 @@ def test_notebook_kernels_get_the_harness_startup_file():
 
 
 # ---------------------------------------------------------------- mock-real: real photos where they exist
-def _shipped_photos() -> list[tuple[str, bytes]]:
-    """``(class/file name, JPEG bytes)`` of every photo in data/tfds/flower_photos_small, in harness order."""
-    import tensorflow as tf
-
-    shards, _ = harness.shipped_shards("flower_photos_small")
-    examples = [tf.train.Example.FromString(r.numpy()).features.feature for r in tf.data.TFRecordDataset(
-        [str(shard) for shard in shards])]
-    return [(f["image/filename"].bytes_list.value[0].decode(), f["image"].bytes_list.value[0]) for f in examples]
+def _shipped_photos() -> dict[bytes, str]:
+    """``{JPEG bytes: class/file name}`` of every photo in data/tfds/flower_photos_small, read without the harness."""
+    shards = (standins.TFDS_DIR / "flower_photos_small").glob("*/*.tfrecord-*")
+    records = tf.data.TFRecordDataset([str(shard) for shard in shards])
+    examples = [tf.train.Example.FromString(record).features.feature for record in records.as_numpy_iterator()]
+    return {f["image"].bytes_list.value[0]: f["image/filename"].bytes_list.value[0].decode() for f in examples}
 
 
-def test_mock_real_tf_flowers_is_the_shipped_photos_in_the_real_split_specs():
-    import numpy as np
-    import tensorflow as tf
-
-    from helpers import data
-
+def test_mock_real_tf_flowers_is_shipped_photos_in_the_real_split_specs():
     shipped = _shipped_photos()
+    served = [tf.train.Example.FromString(r).features.feature["image"].bytes_list.value[0]
+              for r in harness.served_records("flower_photos_small")]
+    assert len(served) == 100 and all(photo in shipped for photo in served)
     with harness.mock_tfds():
-        flowers = data.load_dataset("tf_flowers", "quick")  # train[:30%], train[80%:85%], train[90%:] of 998
+        flowers = data.load_dataset("tf_flowers", "quick")  # train[:30%], train[80%:85%], train[90%:] of 100
         cats = data.load_dataset("cats_vs_dogs", "quick")
     assert flowers.class_names == ["dandelion", "daisy", "tulips", "sunflowers", "roses"]  # tf_flowers' label order
-    assert flowers.sizes == {"train": 299, "validation": 50, "test": 100}
-    for split, first in (("train", 0), ("validation", 798), ("test", 898)):
-        image, label = next(iter(getattr(flowers, split)))
-        np.testing.assert_array_equal(image, tf.io.decode_jpeg(shipped[first][1], channels=3))  # the photo's pixels
-        assert flowers.class_names[int(label)] == shipped[first][0].split("/")[0]
+    assert flowers.sizes == {"train": 30, "validation": 5, "test": 10}
+    for split, first in (("train", 0), ("validation", 80), ("test", 90)):
+        images, labels = zip(*getattr(flowers, split).as_numpy_iterator())
+        np.testing.assert_array_equal(images[0], tf.io.decode_jpeg(served[first], channels=3))  # a photo's pixels
+        assert [flowers.class_names[label] for label in labels] == [
+            shipped[photo].split("/")[0] for photo in served[first:first + len(labels)]]
+        assert set(labels) == set(range(5)), f"every class in {split}"
     assert cats.class_names == ["cat", "dog"] and set(cats.sizes.values()) == {harness.MOCK_EXAMPLES}  # random
 
 
 def test_mock_real_photo_archive_holds_shipped_photos_each_credited():
-    import mock_photos
-
-    shipped = dict(_shipped_photos())
+    shipped = _shipped_photos()
     tree = mock_photos.files()
     photos = {path.removeprefix("flower_photos/"): content for path, content in tree.items()
               if path.endswith(".jpg")}
-    assert len(photos) == len(mock_photos.CLASSES) * mock_photos.PER_CLASS
-    assert all(shipped[name] == content for name, content in photos.items())  # real JPEGs, under their real names
+    assert all(shipped.get(content) == name for name, content in photos.items())  # real JPEGs, with their names
+    assert sorted(name.split("/")[0] for name in photos) == sorted(mock_photos.CLASSES * mock_photos.PER_CLASS)
     licence = tree["flower_photos/LICENSE.txt"].decode()
     assert licence.startswith("All images in this archive are licensed under the Creative Commons")
     assert sorted(line.split(" ")[0] for line in licence.split("\n\n", 1)[1].splitlines()) == sorted(photos)
