@@ -6,9 +6,14 @@ nbval starts (pytest's own patches do not reach those kernels).
 
 Environment (set by conftest.py, inherited by the kernels):
     COURSE_NETLOG        file that records every attempted network connection (the suite fails if non-empty)
-    COURSE_HARNESS       "offline" or "mock-real"; mock-real replaces the network boundary:
-                         tfds -> tfds.testing.mock_data, TF Hub -> stand-ins in a temporary TFHUB_CACHE_DIR,
-                         keras.utils.get_file -> randomly initialised real-architecture weights
+    COURSE_HARNESS       "offline" or "mock-real"; mock-real replaces the network boundary (:func:`activate`):
+                         tfds -> tf_flowers: real photos shipped in data/tfds, in the real split specs
+                                 (:func:`real_photos`); any other dataset: tfds.testing.mock_data's random pixels
+                                 (cats_vs_dogs: no real cats or dogs ship here);
+                         TF Hub -> the shipped real re-export, or the stand-in, in a temporary TFHUB_CACHE_DIR,
+                         keras.utils.get_file -> randomly initialised real-architecture weights, a fake ImageNet
+                                 class index, and for notebook 10's flower_photos archive a folder of the shipped
+                                 real photos in its layout (tests/mock_photos.py)
     COURSE_HARNESS_DIR   temporary folder for the fake weights
     COURSE_HARNESS_GPU   "1": setup() takes the GPU branch on a CPU (mixed precision), as on Colab's GPU
 
@@ -17,6 +22,8 @@ smoke runs too, where the notebooks' ``expect`` cells only print.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import ipaddress
 import json
 import os
@@ -25,7 +32,9 @@ import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from types import SimpleNamespace
+from typing import Any, Callable, Iterator
+from unittest import mock
 
 MOCK_EXAMPLES = 16
 
@@ -86,7 +95,8 @@ def install_network_guard() -> None:
 
 # ---------------------------------------------------------------- mock-real: TF Hub
 def populate_hub_cache() -> list[Path]:
-    """Copy each TF Hub model's stand-in to where TF Hub's cache would keep the real handle.
+    """Where each TF Hub model's offline form (its shipped real re-export, else its stand-in) was copied to: the
+    folder TF Hub's cache keeps its real handle in.
 
     Only into a temporary ``TFHUB_CACHE_DIR`` (never TF Hub's default /tmp/tfhub_modules, where a
     learner's later real run would silently pick the stand-in up).
@@ -98,11 +108,12 @@ def populate_hub_cache() -> list[Path]:
         raise RuntimeError("set TFHUB_CACHE_DIR to a temporary folder before populating the hub cache")
     placed = []
     for spec in catalogue.MODELS.values():
-        if spec.source != "tfhub" or not spec.standin:
+        shipped = spec.offline_real or spec.standin  # the real ImageNet re-export where it ships, else the stand-in
+        if spec.source != "tfhub" or not shipped:
             continue
         target = runtime.hub_cache_path(spec.handle)
         if not target.exists():
-            shutil.copytree(spec.standin, target)
+            shutil.copytree(shipped, target)
         placed.append(target)
     return placed
 
@@ -127,11 +138,11 @@ def _fake_application(fname: str) -> Callable[[], Any] | None:
 
 
 def fake_get_file(fname: str | None = None, origin: str | None = None, *args: Any, **kwargs: Any) -> str:
-    """Stand-in for ``keras.utils.get_file``: random real-architecture weights, or a fake class index."""
+    """Stand-in for ``keras.utils.get_file``: random real-architecture weights, a fake class index, or real photos."""
     folder = Path(os.environ.get("COURSE_HARNESS_DIR") or "/nonexistent")
     folder.mkdir(parents=True, exist_ok=True)
     fname = fname or Path(origin or "").name
-    if fname.startswith("flower_photos"):  # notebook 10's example photos: a small folder in the same layout
+    if fname.startswith("flower_photos"):  # notebook 10's example photos: shipped real photos, the same layout
         from mock_photos import fake_flower_photos
 
         return fake_flower_photos(folder, fname, **kwargs)
@@ -164,16 +175,83 @@ def patch_keras_get_file() -> None:
     keras.utils.get_file = fake_get_file
 
 
+# ---------------------------------------------------------------- mock-real: tfds
+REAL_PHOTOS = {"tf_flowers": "flower_photos_small"}
+"""tfds datasets served from real photos shipped in data/tfds: {tfds name: shipped name}. Not cats_vs_dogs: no real
+cats or dogs ship here (its offline form is two flower classes), so it keeps mock_data's random pixels."""
+SERVED_PER_CLASS = 20
+"""Shipped photos served per class: 100 for tf_flowers, so quick's "train[:30%]" is 30 photos, about the smoke
+run's 16 random examples (with all 998 served, the mocked run of 08's solution took 106 s instead of 55 s)."""
+
+
+@functools.cache
+def served_records(name: str) -> tuple[bytes, ...]:
+    """The serialized examples served for the tfds dataset ``name`` shipped in data/tfds: the first
+    :data:`SERVED_PER_CLASS` photos of each class in its records (train, validation, test), interleaved one class
+    after another, so that every slice of 5 or more holds every class (a slice of the records as shipped may not)."""
+    import tensorflow as tf
+
+    from helpers import standins
+
+    (folder,) = (standins.TFDS_DIR / name).iterdir()  # its one version
+    splits = [split["name"] for split in json.loads((folder / "dataset_info.json").read_text())["splits"]]
+    shards = [str(shard) for split in splits for shard in sorted(folder.glob(f"{name}-{split}.tfrecord-*"))]
+    by_class: dict[int, list[bytes]] = {}
+    for record in tf.data.TFRecordDataset(shards).as_numpy_iterator():
+        label = tf.train.Example.FromString(record).features.feature["label"].int64_list.value[0]
+        by_class.setdefault(label, []).append(record)
+    return tuple(record for row in zip(*(by_class[c][:SERVED_PER_CLASS] for c in sorted(by_class))) for record in row)
+
+
+def real_photos(builder: Any, split: Any, decoders: Any = None, **ignored: Any) -> Any:
+    """``builder._as_dataset`` for a dataset of :data:`REAL_PHOTOS`: :func:`served_records` as its one split "train",
+    sliced as ``split`` asks ("train[:30%]"), decoded by the dataset's own features (JPEG bytes to uint8 images,
+    labels in its label order, which must be the shipped one)."""
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    from helpers import standins
+
+    name = REAL_PHOTOS[builder.name]
+    (labels,) = (standins.TFDS_DIR / name).glob("*/*.labels.txt")
+    if labels.read_text().split() != builder.info.features["label"].names:
+        raise AssertionError(f"the labels of data/tfds/{name} are not {builder.name}'s, in its order")
+    records = served_records(name)
+    total = SimpleNamespace(num_examples=len(records))
+    parts = tfds.core.ReadInstruction.from_spec(split).to_absolute({"train": total})
+    chosen = [r for part in parts for r in records[part.from_ or 0:part.to]]
+    return tf.data.Dataset.from_tensor_slices(list(chosen)).map(
+        functools.partial(builder.info.features.deserialize_example, decoders=decoders),
+        num_parallel_calls=tf.data.AUTOTUNE)
+
+
+@contextlib.contextmanager
+def mock_tfds(num_examples: int = MOCK_EXAMPLES) -> Iterator[None]:
+    """``tfds.testing.mock_data(num_examples)`` (no download, random pixels), but :data:`REAL_PHOTOS` read real."""
+    import tensorflow_datasets as tfds
+    from tensorflow_datasets.core import dataset_builder
+
+    with tfds.testing.mock_data(num_examples=num_examples):
+        random_pixels = dataset_builder.FileReaderBuilder._as_dataset
+
+        def as_dataset(self: Any, split: Any, *args: Any, **kwargs: Any) -> Any:
+            if self.name in REAL_PHOTOS:
+                return real_photos(self, split, **kwargs)
+            return random_pixels(self, split, *args, **kwargs)
+
+        with mock.patch.object(dataset_builder.FileReaderBuilder, "_as_dataset", as_dataset):
+            yield
+
+
 _MOCK: Any = None
 
 
 def start_tfds_mock(num_examples: int = MOCK_EXAMPLES) -> None:
-    """Replace tfds reads with ``tfds.testing.mock_data`` for the rest of the process."""
+    """:func:`mock_tfds` for the rest of the process."""
     global _MOCK
-    import tensorflow_datasets as tfds
 
     if _MOCK is None:
-        _MOCK = tfds.testing.mock_data(num_examples=num_examples)
+        _MOCK = mock_tfds(num_examples)
         _MOCK.__enter__()
 
 

@@ -1,40 +1,46 @@
-"""A small folder in the layout of tf_flowers' ``flower_photos.tgz``, for the mocked real path (test-only).
+"""A small folder of real photos in the layout of tf_flowers' ``flower_photos.tgz``, for the mocked real path.
 
-``tests/harness.py::fake_get_file`` serves it when notebook 10 (``helpers.images.example_folder``) or
-``make prefetch`` asks Keras for the real archive: 5 class folders of random-pixel JPEGs of assorted sizes and
-a ``LICENSE.txt`` at the top, as in the real archive, and it hands back what ``keras.utils.get_file`` returns
-for the same arguments (the unpacked folder, or the archive itself without ``extract``).
+Test-only. ``tests/harness.py::fake_get_file`` serves it when notebook 10 (``helpers.images.example_folder``) or
+``make prefetch`` asks Keras for the real archive: :data:`PER_CLASS` photos of each of the 5 class folders, the
+real JPEGs shipped in data/tfds/flower_photos_small under their original names (downscaled to at most 160 px), and
+a ``LICENSE.txt`` at the top with the archive's header and each photo's attribution line, as in the real archive.
+It hands back what ``keras.utils.get_file`` returns for the same arguments (the unpacked folder, or the archive
+itself without ``extract``).
 """
 from __future__ import annotations
 
+import functools
 import io
 import tarfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
 CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 """The real archive's class folders (tfds ``tf_flowers`` has the same names, in another order)."""
-PER_CLASS = 6
-"""Enough for one validation and one test image per class with the notebook's 20 % / 20 % split."""
-LICENSE = "All images in this archive are licensed under the Creative Commons By-Attribution License.\n"
+PER_CLASS = 10
+"""Photos per class: the notebook's 20 % / 20 % split leaves 6 training, 2 validation and 2 test photos each."""
+SHIPPED = "flower_photos_small"
+"""The shipped tfds dataset the photos come from (its records keep each photo's ``class/file`` name)."""
 
 
-def files(seed: int = 0) -> dict[str, bytes]:
-    """``{path inside the archive: bytes}``: ``flower_photos/<class>/<n>.jpg`` and ``flower_photos/LICENSE.txt``."""
-    rng = np.random.default_rng(seed)
-    out = {"flower_photos/LICENSE.txt": LICENSE.encode()}
-    for label, name in enumerate(CLASSES):
-        for i in range(PER_CLASS):
-            h, w = int(rng.integers(40, 97)), int(rng.integers(40, 97))
-            pixels = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
-            pixels[..., label % 3] //= 2  # a faint colour cast per class
-            buffer = io.BytesIO()
-            Image.fromarray(pixels).save(buffer, format="JPEG", quality=85)
-            out[f"flower_photos/{name}/{1000 + i}_{label}.jpg"] = buffer.getvalue()
-    return out
+@functools.cache
+def files() -> dict[str, bytes]:
+    """``{path inside the archive: bytes}``: ``flower_photos/<class>/<file>.jpg`` (the first :data:`PER_CLASS` of
+    each class the mocked tf_flowers serves) and ``flower_photos/LICENSE.txt``."""
+    import tensorflow as tf
+
+    from harness import served_records
+    from helpers import standins
+
+    photos: dict[str, bytes] = {}
+    for record in served_records(SHIPPED)[:len(CLASSES) * PER_CLASS]:  # classes interleaved: PER_CLASS of each
+        feature = tf.train.Example.FromString(record).features.feature
+        photos[feature["image/filename"].bytes_list.value[0].decode()] = feature["image"].bytes_list.value[0]
+    header, _, body = (standins.DATA_DIR / "flower_photos.LICENSE.txt").read_text(encoding="utf8").partition("\n\n")
+    credits = [line for line in body.splitlines() if line.split(" ", 1)[0] in photos]
+    assert len(photos) == len(CLASSES) * PER_CLASS == len(credits), "a class short of photos, or a photo uncredited"
+    return {"flower_photos/LICENSE.txt": (header + "\n\n" + "\n".join(credits) + "\n").encode(),
+            **{f"flower_photos/{name}": content for name, content in sorted(photos.items())}}
 
 
 def write_tree(folder: Path) -> Path:
