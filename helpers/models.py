@@ -405,8 +405,8 @@ def catalogue_table() -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------ exercise 09: the from-scratch side's budget
 SCRATCH_IMAGES = {"quick": 96}
-"""Training images the from-scratch runs use, per profile (default: the whole training split). Quick caps them so
-that 09 stays within ~10 minutes on a 2-core laptop (benchmarks/exercise09_quick_budget.py measures it)."""
+"""Training images both sides of 09's comparison use, per profile (default: the whole training split). Quick caps
+them so that 09 stays within ~10 minutes on a 2-core laptop (benchmarks/exercise09_quick_budget.py measures it)."""
 
 
 @dataclass(frozen=True)
@@ -414,7 +414,7 @@ class ScratchPlan:
     """What the from-scratch side of exercise 09 trains: sizes, epochs and the learning-rate grid."""
 
     images: int
-    """Training images of the from-scratch run (the first ones of the training split)."""
+    """Training images of the comparison, the same for both sides (the first ones of the training split)."""
     grid_images: int
     """Images each learning rate of the grid trains on before validation chooses."""
     curve: tuple[int, ...]

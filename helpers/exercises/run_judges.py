@@ -158,7 +158,7 @@ def judge_fit(history: Any, name: str, ctx: Context, model_name: str, fit_how: s
         return (f"this fit trained on {where}: models learn from the training split only "
                 f"(`{fit_how}`), or the accuracy you report says nothing about new images."), record
     if not used:
-        return (f"this fit trained on {describe(record.x, record.y, ctx)}, not on the whole training split: "
+        return (f"this fit trained on {describe(record.x, record.y, ctx)}, not on all the training images: "
                 f"`{fit_how}`."), record
     if record.validation_data is None:
         return ("pass validation_data= (the validation split) to fit, so that you can see whether the model "
