@@ -406,7 +406,7 @@ def catalogue_table() -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ exercise 09: the from-scratch side's budget
 SCRATCH_IMAGES = {"quick": 96}
 """Training images both sides of 09's comparison use, per profile (default: the whole training split). Quick caps
-them so that 09 stays within ~10 minutes on a 2-core laptop (benchmarks/exercise09_quick_budget.py measures it)."""
+them so that 09 takes minutes, not an hour, on a 2-core laptop (docs/timings.csv, row 09, says how many)."""
 
 
 @dataclass(frozen=True)
