@@ -106,7 +106,7 @@ def _text(node: ast.AST | None, source: str) -> str:
         return node.value
     if isinstance(node, ast.JoinedStr):
         return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
-    return ast.get_source_segment(source, node) or "" if node is not None else ""
+    return (ast.get_source_segment(source, node) or "") if node is not None else ""
 
 
 def checks_in(path: Path) -> list[Found]:
