@@ -1,22 +1,24 @@
 """How long exercise 09 takes in the quick profile on this machine: its training calls, on synthetic images.
 
     python -m benchmarks.exercise09_quick_budget            # prints one JSON line (~10 min on 2 idle cores)
-    python -m benchmarks.exercise09_quick_budget --rerun    # also 09's re-run of 07 and 08 (no saved results)
     python -m benchmarks.exercise09_quick_budget --output benchmarks/results/exercise09_quick_budget.json
 
 The quick profile's sizes (``helpers.config.PROFILES["quick"]``: 128 px, batch 32, 3 + 2 epochs) and tf_flowers'
 quick split counts (train[:30%], train[80%:85%], train[90%:] of 3,670 images), random uint8 images instead of
 flowers, VGG16 with random weights in place of the ImageNet ones (same architecture, same cost). Every call 09's
-solution makes is made here, in its order, through the same helpers: feature extraction (the from-scratch
-images and the validation split), the head trained at each size of the data-efficiency curve, the from-scratch model built and compiled, the learning-rate grid
-(``SCRATCH_LEARNING_RATES``, ``scratch_plan``), the final from-scratch run with validation, the test and
-training-accuracy evaluations, the curve's remaining from-scratch run. Kernel start and imports (~10 s) and
-plotting are not included. The JSON says the seconds of each step, the total, and the load average around the
-run (other processes on the machine slow it down).
+solution makes is made here, in its order, through the same helpers: feature extraction (the comparison's
+training images and the validation split), the pre-trained side on those images (``rerun_07_and_08``: in quick
+07's head and 08's fine-tuning always train again on the comparison's images, since 07 and 08 saved runs on the
+whole split), the from-scratch model built and compiled, the learning-rate grid (``SCRATCH_LEARNING_RATES``,
+``scratch_plan``), the final from-scratch run with validation, the test and training-accuracy evaluations, the
+head trained at each size of the data-efficiency curve and the curve's remaining from-scratch run. Kernel start
+and imports (~10 s) and plotting are not included. The JSON says the seconds of each step, the total, and the
+load average around the run (other processes on the machine slow it down).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -32,6 +34,7 @@ import tensorflow as tf  # noqa: E402
 from helpers.catalogue import DATASETS  # noqa: E402
 from helpers.config import PROFILES, SCRATCH_LEARNING_RATES  # noqa: E402
 from helpers.data import extract_features, features_dataset, make_pipeline  # noqa: E402
+from helpers.exercises import rerun_07_and_08  # noqa: E402
 from helpers.models import restart_training, scratch_plan  # noqa: E402
 
 QUICK = PROFILES["quick"]
@@ -63,7 +66,7 @@ def new_head(feature_shape: tuple[int, ...]) -> keras.Sequential:
                              keras.layers.Dense(5, dtype="float32")], name="head")
 
 
-def measure(rerun: bool) -> dict:
+def measure() -> dict:
     cfg = QUICK
     keras.utils.set_random_seed(0)
     counts = split_counts()
@@ -83,8 +86,8 @@ def measure(rerun: bool) -> dict:
     def pipeline(ds: tf.data.Dataset, training: bool = False) -> tf.data.Dataset:
         return make_pipeline(ds, cfg.image_size, preprocess, batch_size=cfg.batch_size, training=training)
 
-    train_ds, val_ds, test_ds = pipeline(splits["train"], True), pipeline(splits["validation"]), pipeline(splits["test"])
-    scratch_train_ds = pipeline(splits["train"].take(plan.images), True)
+    train_ds = pipeline(splits["train"].take(plan.images), True)
+    val_ds, test_ds = pipeline(splits["validation"]), pipeline(splits["test"])
 
     base = keras.applications.VGG16(weights=None, include_top=False, input_shape=cfg.image_shape)
     base.trainable = False
@@ -95,27 +98,18 @@ def measure(rerun: bool) -> dict:
     compile_like_the_notebook(head, cfg.head_learning_rate)
     head_start = head.get_weights()
 
-    def train_head(n: int, features: np.ndarray = train_f, labels: np.ndarray = train_l) -> keras.callbacks.History:
+    def train_head(n: int) -> keras.callbacks.History:
         restart_training(head, head_start)
-        return head.fit(features_dataset(features[:n], labels[:n], cfg.batch_size),
+        return head.fit(features_dataset(train_f[:n], train_l[:n], cfg.batch_size),
                         validation_data=features_dataset(val_f, val_l, cfg.batch_size, shuffle=False),
                         epochs=cfg.head_epochs, verbose=0)
 
-    if rerun:  # 09 re-runs 07 and 08 when their results are missing
-        all_f, all_l = extract_features(base, pipeline(splits["train"]))
-        history = train_head(len(all_f), all_f, all_l)
-        test_f, test_l = extract_features(base, test_ds)
-        head.evaluate(features_dataset(test_f, test_l, cfg.batch_size, shuffle=False), verbose=0)
-        model = keras.Sequential([keras.Input(cfg.image_shape), base, head])
-        base.trainable = True
-        for layer in base.layers:
-            layer.trainable = layer.name.startswith("block5")
-        compile_like_the_notebook(model, cfg.fine_tune_learning_rate)
-        model.fit(train_ds, validation_data=val_ds, initial_epoch=len(history.epoch),
-                  epochs=len(history.epoch) + cfg.fine_tune_epochs, verbose=0)
-        model.evaluate(test_ds, verbose=0)
-        base.trainable = False
-        lap("rerun_07_08")
+    with contextlib.redirect_stdout(sys.stderr):  # its one line; stdout carries the JSON
+        runs = rerun_07_and_08(cfg, {}, base, head, head_start, train_size=counts["train"],
+                               datasets=(train_ds, val_ds, test_ds), features=(train_f, train_l),
+                               val_features=(val_f, val_l), seconds_before=steps["features"])
+    assert runs["fine-tuned"]["train_images"] == plan.images
+    lap("pretrained_side")
 
     scratch_model = keras.Sequential([keras.Input(cfg.image_shape),
                                       keras.applications.VGG16(weights=None, include_top=False,
@@ -137,7 +131,7 @@ def measure(rerun: bool) -> dict:
     lap("grid")
     restart_training(scratch_model, initial_weights)
     scratch_model.optimizer.learning_rate.assign(best_lr)
-    scratch_model.fit(scratch_train_ds, validation_data=val_ds, epochs=budget, verbose=0)
+    scratch_model.fit(train_ds, validation_data=val_ds, epochs=budget, verbose=0)
     scratch_model.evaluate(test_ds, verbose=0)
     lap("q2_scratch_run")
     scratch_model.evaluate(pipeline(splits["train"].take(plan.images)), verbose=0)
@@ -153,17 +147,16 @@ def measure(rerun: bool) -> dict:
             "splits": counts, "scratch_plan": {"images": plan.images, "grid_images": plan.grid_images,
                                                "curve": list(plan.curve),
                                                "learning_rates": list(plan.learning_rates)},
-            "rerun_07_08": rerun, "steps_seconds": steps, "total_seconds": round(sum(steps.values()), 1),
+            "steps_seconds": steps, "total_seconds": round(sum(steps.values()), 1),
             "total_minutes": round(sum(steps.values()) / 60, 1)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rerun", action="store_true", help="include 09's re-run of exercises 07 and 08")
     parser.add_argument("--output", type=Path, help="also write the JSON to this file")
     args = parser.parse_args()
     load_before, cpu_before = os.getloadavg()[0], time.process_time()
-    result = measure(args.rerun)
+    result = measure()
     result.update(cpu_seconds=round(time.process_time() - cpu_before, 1), cores=os.cpu_count(),
                   load_average_before=round(load_before, 2), load_average_after=round(os.getloadavg()[0], 2),
                   tensorflow=tf.__version__, keras=keras.__version__,

@@ -414,8 +414,8 @@ def catalogue_table() -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------ exercise 09: the from-scratch side's budget
 SCRATCH_IMAGES = {"quick": 96}
-"""Training images the from-scratch runs use, per profile (default: the whole training split). Quick caps them so
-that 09 stays within ~10 minutes on a 2-core laptop (benchmarks/exercise09_quick_budget.py measures it)."""
+"""Training images both sides of 09's comparison use, per profile (default: the whole training split). Quick caps
+them so that 09 takes minutes, not an hour, on a 2-core laptop (docs/timings.csv, row 09, says how many)."""
 
 
 @dataclass(frozen=True)
@@ -423,7 +423,7 @@ class ScratchPlan:
     """What the from-scratch side of exercise 09 trains: sizes, epochs and the learning-rate grid."""
 
     images: int
-    """Training images of the from-scratch run (the first ones of the training split)."""
+    """Training images of the comparison, the same for both sides (the first ones of the training split)."""
     grid_images: int
     """Images each learning rate of the grid trains on before validation chooses."""
     curve: tuple[int, ...]

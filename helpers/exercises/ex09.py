@@ -13,7 +13,7 @@ from helpers.exercises.judges import (a_type, contains, has_random_first_conv, j
 from helpers.exercises.run_judges import judge_accuracy, judge_fit
 
 NOTEBOOK = "09_exercise_compare_with_scratch"
-FIT = "scratch_model.fit(scratch_train_ds, validation_data=val_ds, epochs=budget)"
+FIT = "scratch_model.fit(train_ds, validation_data=val_ds, epochs=budget)"
 
 class ScratchModel(Question):
     notebook, id, names = NOTEBOOK, "q1", ("scratch_model",)
@@ -71,21 +71,20 @@ class TrainScratch(Question):
             "accuracy (scratch_accuracy)")
     hints = (
         Hint("Start again from the random initial weights (the grid left the last rate's weights in the model), "
-             "at the learning rate validation chose, then train on scratch_train_ds for `budget` epochs."),
+             "at the learning rate validation chose, then train on train_ds for `budget` epochs."),
         Hint("restart_training(scratch_model, initial_weights) restores the weights and a fresh optimizer; "
              "scratch_model.optimizer.learning_rate.assign(best_lr) sets the rate without compiling again."),
         Hint("Restart, set the rate, train, test once:",
              "restart_training(scratch_model, initial_weights)\n"
              "scratch_model.optimizer.learning_rate.assign(best_lr)\n"
-             "history_scratch = scratch_model.fit(scratch_train_ds, validation_data=val_ds, epochs=budget,"
+             "history_scratch = scratch_model.fit(train_ds, validation_data=val_ds, epochs=budget,"
              " verbose=0)\n"
              "scratch_loss, scratch_accuracy = scratch_model.evaluate(test_ds, verbose=0)"),
     )
     correct = "trained from scratch at the rate validation chose, on the same budget, tested once."
 
     def judge(self, ctx: Context, history_scratch: Any, scratch_accuracy: Any) -> str | None:
-        problem, record = judge_fit(history_scratch, "history_scratch", ctx, "scratch_model", FIT,
-                                    train_names=("scratch_train_ds",))
+        problem, record = judge_fit(history_scratch, "history_scratch", ctx, "scratch_model", FIT)
         if problem:
             return problem
         budget = ctx.profile.head_epochs + ctx.profile.fine_tune_epochs
@@ -110,20 +109,20 @@ class ReadTheCurve(Question):
     task = "the letter of the statement the data-efficiency curve supports (curve_answer)"
     choices = {
         "a": "Training from scratch catches up with the pre-trained base once it gets half of these images.",
-        "b": "The pre-trained base is ahead at every training-set size; from random weights, VGG16 learns little "
-             "or nothing from this much data.",
+        "b": "The pre-trained base is ahead at every training-set size; from random weights, VGG16 learns much "
+             "less from the same images and epochs.",
         "c": "With the fewest images, training from scratch beats the pre-trained base.",
         "d": "Pre-training only pays off when you train on the whole training set.",
     }
     why = {
         "a": "compare the two lines at the largest size: the pre-trained one is still far above.",
-        "c": "at the smallest size the from-scratch line is at its lowest, near chance.",
+        "c": "at the smallest size the pre-trained line is above the from-scratch one too.",
         "d": "it is the other way round: the pre-trained base's lead is there at the smallest size already.",
     }
     hints = (
         Hint("Compare the two lines at the smallest training-set size, then at the largest."),
         Hint("Which line is higher at every size, and where is the from-scratch line compared with chance (20%)?"),
-        Hint("The letter whose statement says the pre-trained base wins everywhere and scratch learns little."),
+        Hint("The letter whose statement says the pre-trained base wins everywhere and scratch learns much less."),
     )
     correct = "with little data, pre-trained features are what make learning possible."
 

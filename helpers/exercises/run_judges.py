@@ -21,6 +21,9 @@ SPLITS = {"train": ("train_ds", "train_features", "train_labels"),
           "validation": ("val_ds", "val_features", "val_labels"),
           "test": ("test_ds", "test_features", "test_labels")}
 """split -> the notebook's (image pipeline, feature array, label array) names for it."""
+LEVEL_PROFILES = ("offline",)
+"""Profiles where :func:`judge_accuracy` fails an accuracy under chance + 10 points: where 07 and 08 were run (the
+stand-ins). Elsewhere that floor was never measured (no real VGG16 weights here); tests/test_data_checks.py."""
 WORDS = {"train": "the training split", "validation": "the validation split", "test": "the test split"}
 MAX_EXAMPLES = 50_000
 _SEEN: dict[int, tuple[Any, Any]] = {}  # id(data) -> (weak reference, content key)
@@ -158,7 +161,7 @@ def judge_fit(history: Any, name: str, ctx: Context, model_name: str, fit_how: s
         return (f"this fit trained on {where}: models learn from the training split only "
                 f"(`{fit_how}`), or the accuracy you report says nothing about new images."), record
     if not used:
-        return (f"this fit trained on {describe(record.x, record.y, ctx)}, not on the whole training split: "
+        return (f"this fit trained on {describe(record.x, record.y, ctx)}, not on all the training images: "
                 f"`{fit_how}`."), record
     if record.validation_data is None:
         return ("pass validation_data= (the validation split) to fit, so that you can see whether the model "
@@ -252,7 +255,7 @@ def judge_accuracy(value: Any, name: str, ctx: Context, model_name: str, evaluat
             f"`{name}` = {number:.4g} is not an accuracy any evaluate call in this notebook returned: "
             f"`test_loss, {name} = {evaluate_how}` (keep the number as evaluate returns it).")
     k = ctx.num_classes
-    if judge_level and not ctx.smoke and number < 1.0 / k + 0.1:
+    if judge_level and not ctx.smoke and ctx.profile.name in LEVEL_PROFILES and number < 1.0 / k + 0.1:
         return (f"{number:.0%} is barely better than guessing ({1 / k:.0%} with {k} classes): check the "
                 "preprocessing, the frozen base and the loss.")
     return None

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 import pytest
 
+from helpers import config
 from helpers.exercises import Context, judges, questions, run_judges
 from tiny_answers import PROFILE, compiled, features, head, judged_as_a_real_run, run, vgg  # noqa: F401
 
@@ -61,3 +63,16 @@ def test_float16_logits_are_refused(monkeypatch):
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert 'dtype="float32"' in run(Q07[2], mixed)[0].message
+
+
+@pytest.mark.parametrize("profile, judged", [("offline", True), ("quick", False), ("full", False)])
+def test_an_accuracy_near_chance_fails_only_where_the_floor_was_measured(profile, judged):
+    images, _ = features(20, seed=4)
+    labels = np.zeros(20, dtype="int64")
+    model = compiled(head())
+    model.layers[-1].bias.assign(np.array([0.0, 50.0, 0.0, 0.0, 0.0], "float32"))  # always class 1: 0% right
+    accuracy = model.evaluate(images, labels, verbose=0)[1]
+    ctx = Context({"head": model, "test_features": images, "test_labels": labels, "cfg": config.PROFILES[profile]})
+    problem = run_judges.judge_accuracy(accuracy, "test_accuracy", ctx, "head", "head.evaluate(...)")
+    assert ("barely better than guessing" in (problem or "")) is judged, problem
+    assert (problem is None) is not judged

@@ -4,7 +4,9 @@
 epochs cut down (its data, sizes and learning rates unchanged). Before each answer cell it runs the code of
 every hint of that question, then checks the question (the last hint is a complete answer, so the check must
 pass), then runs the answer cell itself (the solution) and its ``assert qN.check()`` cell. The state at the end
-is what ``test_wrong_answers.py`` tries its wrong answers in.
+is what ``test_wrong_answers.py`` tries its wrong answers in. 09's comparison is capped at
+:data:`SCRATCH_IMAGES` training images, as ``quick`` caps it, so that its path where 07's and 08's runs are
+trained again on fewer images runs here too.
 """
 from __future__ import annotations
 
@@ -19,12 +21,14 @@ from typing import Any
 
 import pytest
 
-from helpers import config, exercises
+from helpers import config, exercises, models
 
 NOTEBOOKS = {path.name[:2]: path for path in sorted(exercises.SOLUTIONS_DIR.glob("[0-9][0-9]_exercise_*.ipynb"))}
 REGION_RE = re.compile(r"#\s*BEGIN SOLUTION (q\d+)")
 EPOCHS = {"head_epochs": 3, "fine_tune_epochs": 2}
 """The cut-down budget the notebooks run with here (sizes and learning rates stay the offline profile's)."""
+SCRATCH_IMAGES = 64
+"""09's comparison trains on this many of the offline training split's images here (two batches)."""
 
 
 def on_one_worker(exercise: str, *values: object, **kwargs: object) -> object:
@@ -73,7 +77,8 @@ def notebook_state(exercise: str) -> NotebookRun:
     hint_results, check_results = {}, {}
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(config, "expect", lambda condition, message: None)  # claims are about the full budget
+        patch.setattr(config, "expect", lambda *args, **kwargs: None)  # claims are about the full budget
+        patch.setitem(models.SCRATCH_IMAGES, config.PROFILES["offline"].name, SCRATCH_IMAGES)
         for index, code in enumerate(_cells(path)):
             region = REGION_RE.search(code)
             if region:
@@ -129,3 +134,14 @@ def test_hint_names_exist_in_the_notebook_where_they_are_given(exercise):
             for name in re.findall(r"(?<![\w.])([a-z_][a-z0-9_]*)(?=\.[a-z_]|\()", hint.text):
                 assert name in namespace or hasattr(builtins, name) or name == "layer", \
                     f"{exercise} {question.id}: hint names {name!r}, which the notebook lacks: {hint.text}"
+
+
+def test_09_trains_both_sides_of_its_comparison_on_the_same_images_and_epochs():
+    """The pre-trained runs 09 compares with train on the from-scratch run's images (here fewer than 07 and 08 saw)."""
+    namespace = notebook_state("09").namespace
+    plan, cfg, runs, table = namespace["plan"], namespace["cfg"], namespace["runs"], namespace["table"]
+    assert plan.images == SCRATCH_IMAGES < namespace["splits"].sizes["train"]
+    assert {name: row["train_images"] for name, row in table.items()} == dict.fromkeys(table, plan.images)
+    frozen_epochs, fine_tune_epochs = (len(runs[name]["history"]["loss"]) for name in ("frozen", "fine-tuned"))
+    assert (frozen_epochs, fine_tune_epochs) == (cfg.head_epochs, cfg.fine_tune_epochs)
+    assert frozen_epochs + fine_tune_epochs == plan.epochs == len(namespace["history_scratch"].epoch)

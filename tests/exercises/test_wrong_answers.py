@@ -35,7 +35,7 @@ FIT08 = ("history_fine = model.fit(train_ds, validation_data=val_ds, initial_epo
 STALE08 = (f"base_model.trainable = False\n{COMPILE08}model.fit(train_ds.take(1), epochs=1, verbose=0)\n"
            f"{UNFREEZE5}")
 RESTART09 = "restart_training(scratch_model, initial_weights)\nscratch_model.optimizer.learning_rate.assign(best_lr)\n"
-FIT09 = "history_scratch = scratch_model.fit(scratch_train_ds, validation_data=val_ds, epochs=budget, verbose=0)\n"
+FIT09 = "history_scratch = scratch_model.fit(train_ds, validation_data=val_ds, epochs=budget, verbose=0)\n"
 EVAL09 = "scratch_loss, scratch_accuracy = scratch_model.evaluate(test_ds, verbose=0)\n"
 SCRATCH = ("scratch_model = keras.Sequential([keras.Input(cfg.image_shape), {base}, "
            "keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(splits.num_classes, dtype='float32')])\n"
@@ -153,7 +153,7 @@ WRONG = [
     ("07", "q5", f"history = head.fit({TRAIN_F}, validation_data={VAL_F}, epochs=1, verbose=0)\n" + EVAL07,
      "epochs=cfg.head_epochs"),
     ("07", "q5", f"history = head.fit(features_dataset(train_features[:40], train_labels[:40], cfg.batch_size), "
-     f"validation_data={VAL_F}, epochs=cfg.head_epochs, verbose=0)\n" + EVAL07, "whole training split"),
+     f"validation_data={VAL_F}, epochs=cfg.head_epochs, verbose=0)\n" + EVAL07, "all the training images"),
     ("07", "q5", EVAL07 + FIT07, "before the training"),
     ("07", "q5", "history = keras.callbacks.History()\n" + EVAL07, "not what a fit in this notebook returned"),
     ("07", "q5", f"history = head.fit(train_ds, validation_data={VAL_F}, epochs=cfg.head_epochs, verbose=0)\n"
@@ -214,7 +214,7 @@ WRONG = [
     ("08", "q3", FIT08.replace("validation_data=val_ds", "validation_data=test_ds"),
      "validation_data is the test split"),
     ("08", "q3", FIT08.replace("validation_data=val_ds, ", ""), "validation_data="),
-    ("08", "q3", FIT08.replace("model.fit(train_ds", "model.fit(train_ds.take(2)"), "whole training split"),
+    ("08", "q3", FIT08.replace("model.fit(train_ds", "model.fit(train_ds.take(2)"), "all the training images"),
     ("08", "q3", STALE08 + FIT08, "train step was built by an earlier fit", ["q1", "q2"]),
     ("08", "q3", FROZEN + "base_model.trainable = True\n" + COMPILE08 + FIT08, "moved during fine-tuning", ["q1", "q2"]),
     ("08", "q3", "history_fine = history", "comes from `head`.fit"),
@@ -248,11 +248,11 @@ WRONG = [
     ("09", "q1", scratch().replace("Adam(1e-3)", "Adam(0.5)"), "too high"),
     ("09", "q1", "scratch_model = load_base", "call it"),
     # ---------------------------------------------------------------------------- 09 q2: scratch training
-    ("09", "q2", RESTART09 + FIT09.replace("fit(scratch_train_ds", "fit(test_ds") + EVAL09,
+    ("09", "q2", RESTART09 + FIT09.replace("fit(train_ds", "fit(test_ds") + EVAL09,
      "trained on the test split"),
     ("09", "q2", f"history_scratch = head.fit({TRAIN_F}, validation_data={VAL_F}, epochs=budget, verbose=0)\n"
      + EVAL09, "comes from `head`.fit"),
-    ("09", "q2", RESTART09 + FIT09 + "scratch_loss, scratch_accuracy = scratch_model.evaluate(scratch_train_ds, "
+    ("09", "q2", RESTART09 + FIT09 + "scratch_loss, scratch_accuracy = scratch_model.evaluate(train_ds, "
      "verbose=0)", "training split"),
     ("09", "q2", RESTART09 + FIT09 + "scratch_loss, scratch_accuracy = scratch_model.evaluate(val_ds, verbose=0)",
      "validation split"),
@@ -267,9 +267,9 @@ WRONG = [
     ("09", "q2", RESTART09 + FIT09.replace("validation_data=val_ds", "validation_data=test_ds") + EVAL09,
      "validation_data is the test split"),
     ("09", "q2", RESTART09 + FIT09.replace("validation_data=val_ds, ", "") + EVAL09, "validation_data="),
-    ("09", "q2", RESTART09 + FIT09.replace("fit(scratch_train_ds", "fit(make_pipeline(splits.train.take("
+    ("09", "q2", RESTART09 + FIT09.replace("fit(train_ds", "fit(make_pipeline(splits.train.take("
      "plan.grid_images), cfg.image_size, preprocess, batch_size=cfg.batch_size, training=True)") + EVAL09,
-     "whole training split"),
+     "all the training images"),
     ("09", "q2", RESTART09 + FIT09 + "scratch_accuracy = history_scratch.history['val_accuracy'][-1]",
      "validation"),
     # -------------------------------------------------------------------------------- 09 q3: the curve
