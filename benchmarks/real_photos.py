@@ -24,8 +24,9 @@ flips when ``splits.mirror_safe``), on every seed; a seed fixes initial weights,
   scratch_small_cnn      a small CNN with BatchNorm (:func:`small_cnn`), the same epochs and learning-rate rule.
 
 Accuracy on the validation, test and (un-augmented) training split of every run; mean and std (ddof=1) over
-seeds; the wall seconds of every configuration (a fine-tuned run's exclude the frozen phase it continues from);
-the machine, versions, date and command. Progress goes to stderr.
+seeds; the wall and CPU seconds of every configuration (a fine-tuned run's exclude the frozen phase it continues
+from; wall time depends on what else runs on the machine, CPU time much less); the machine, versions, date and
+command. Progress goes to stderr.
 """
 from __future__ import annotations
 
