@@ -58,3 +58,59 @@ def test_profile_settings_can_be_changed_for_experiments_only_by_name() -> None:
     assert transfer_gain.profile_with([]) == PROFILES["offline"]
     with pytest.raises(SystemExit):
         transfer_gain.profile_with(["learning_rate=1"])
+
+
+# ------------------------------------------------------------------------------------- benchmarks/real_photos.py
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from benchmarks import real_photos  # noqa: E402
+from helpers.benchmark_results import load_benchmark_result  # noqa: E402
+from helpers.config import SCRATCH_LEARNING_RATES  # noqa: E402
+
+
+def test_real_photos_results_file_holds_every_configuration_and_seed_the_script_defines() -> None:
+    stored = load_benchmark_result(real_photos.NAME)
+    assert set(stored["configurations"]) == {c.name for c in real_photos.CONFIGURATIONS}
+    assert stored["seeds"] == list(real_photos.SEEDS) and len(real_photos.SEEDS) >= 3
+    assert stored["profile"] == {k: v for k, v in dataclasses.asdict(PROFILES["offline"]).items() if k != "summary"}
+    assert stored["recipes"] == json.loads(json.dumps(real_photos.recipes(PROFILES["offline"])))
+    assert stored["datasets"]["cats_vs_dogs"]["sizes"] == {"train": 200, "validation": 80, "test": 120}
+    for name, figures in stored["configurations"].items():
+        for split in real_photos.SPLITS:
+            per_seed = figures[split]["per_seed"]
+            assert len(per_seed) == len(real_photos.SEEDS), name
+            assert all(0.0 <= a <= 1.0 for a in per_seed), name
+            assert figures[split]["mean"] == pytest.approx(float(np.mean(per_seed)), abs=1e-4), name
+            assert figures[split]["std"] == pytest.approx(float(np.std(per_seed, ddof=1)), abs=1e-4), name
+        assert len(figures["seconds"]["per_seed"]) == len(real_photos.SEEDS), name
+        if "/scratch_" in name:
+            assert figures["learning_rate"] in SCRATCH_LEARNING_RATES, name
+    for key in ("command", "date", "wall_seconds"):
+        assert stored[key], key
+    assert {"cpu_cores", "cpu_model", "tensorflow", "keras", "python"} <= set(stored["machine"])
+
+
+def test_real_photos_configurations_cover_every_approach_with_and_without_augmentation() -> None:
+    names = {c.name for c in real_photos.CONFIGURATIONS}
+    for approach in ("frozen", "fine_tuned_offline", "fine_tuned_quick_full", "scratch_vgg16", "scratch_small_cnn"):
+        assert {f"cats_vs_dogs/{approach}/plain", f"cats_vs_dogs/{approach}/augmented"} <= names
+    assert real_photos.FINE_TUNING["fine_tuned_offline"] == real_photos.FineTuning(50, 1e-4, ("offline",))
+    assert (real_photos.FINE_TUNING["fine_tuned_quick_full"].fine_tune_at,
+            real_photos.FINE_TUNING["fine_tuned_quick_full"].learning_rate) == (100, 1e-5)
+
+
+def test_real_photos_scratch_run_chooses_its_rate_once_on_the_shipped_photos() -> None:
+    tiny = dataclasses.replace(PROFILES["offline"], image_size=32, head_epochs=1, fine_tune_epochs=1)
+    chosen = (real_photos.Configuration("cats_vs_dogs", "scratch_small_cnn", True),)
+    figures, facts = real_photos.run(chosen, (0, 1), tiny, (1e-3, 3e-4), lambda line: None)
+    assert facts["cats_vs_dogs"]["classes"] == ["roses", "tulips"] and facts["cats_vs_dogs"]["flips"]
+    cnn = figures["cats_vs_dogs/scratch_small_cnn/augmented"]
+    for split in real_photos.SPLITS:
+        assert len(cnn[split]["per_seed"]) == 2 and all(0.0 <= a <= 1.0 for a in cnn[split]["per_seed"])
+    assert set(cnn["grid"]) == {"0.001", "0.0003"}  # the first run's grid; the second seed trains at its choice
+    chosen_run = cnn["grid"][str(cnn["learning_rate"])]
+    assert chosen_run["validation"] == max(run["validation"] for run in cnn["grid"].values())
+    assert cnn["learning_rate_chosen_by"] == "cats_vs_dogs/scratch_small_cnn/augmented seed 0"
+    assert cnn["validation"]["per_seed"][0] == chosen_run["validation"]  # the grid's run is the first seed's
