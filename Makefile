@@ -31,7 +31,7 @@ NO_COLAB_PYTHON := The Colab test environment (make test-colab) needs Python $(C
 
 .PHONY: help setup lab course prefetch test test-ready test-main test-unit test-notebooks test-notebooks-real \
         test-colab test-colab-unit test-colab-mocked test-colab-offline \
-        test-browser verify-real assets benchmarks strip clean
+        test-browser verify-real assets real-assets benchmarks strip clean
 
 help:  ## learner: this list
 	@for group in learner instructor maintainer; do \
@@ -170,12 +170,17 @@ prefetch: $(STAMP)  ## instructor: download every real asset into ASSETS=course-
 assets: $(STAMP)  ## maintainer: rebuild the offline stand-ins in data/
 	$(BIN)/python -m scripts.build_offline_assets
 
+REAL_ASSETS ?= ../shared/real-assets
+real-assets: $(STAMP)  ## maintainer: rebuild data/'s real photos and weights from REAL_ASSETS (a folder of genuine files)
+	$(BIN)/python -m scripts.build_real_assets --source $(REAL_ASSETS)
+
 # Every benchmark, printing its figures (each docstring says what it measures); none rewrites a stored result. Left
 # out: benchmarks/notebook_times.py, which times one notebook after another into docs/timings.csv (run it on an idle
 # machine, as CONTRIBUTING.md, "Add a notebook" says), and benchmarks/mixed_precision_cpu.py, which measures the
 # Colab test environment's float16 path and rewrites its stored figure (.venv-colab/bin/python -m benchmarks.mixed_precision_cpu).
-# transfer_gain takes about 20 min (data/README.md), exercise09_quick_budget about 9 (its stored result).
-BENCHMARKS := transfer_gain input_pipeline cached_features decode_pipeline exercise09_quick_budget
+# transfer_gain takes about 20 min (data/README.md), exercise09_quick_budget about 11 (estimate: docs/timings.csv row 09);
+# real_photos (the offline lessons' figures, stored in benchmarks/results/real_photos.json) about 15 min on an idle machine.
+BENCHMARKS := transfer_gain real_photos flower_pairs input_pipeline cached_features decode_pipeline exercise09_quick_budget
 benchmarks: $(STAMP)  ## maintainer: run every benchmark in benchmarks/ but two (the Makefile says which and why)
 	@echo "left out: notebook_times (rewrites docs/timings.csv), mixed_precision_cpu (runs in .venv-colab)"
 	for name in $(BENCHMARKS); do $(BIN)/python -m benchmarks.$$name || exit 1; done
