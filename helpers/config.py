@@ -183,9 +183,9 @@ def banner(resolution: Resolution) -> str:
     rule = "=" * 78
     lines = [rule, f"Profile: {p.name.upper()}  ({p.summary})", f"Why: {resolution.reason}."]
     if not p.real_assets:
-        lines.append("Offline: the photos and MobileNetV2's ImageNet weights are real but small (1,000 flower photos, "
-                     "alpha 0.35, 64 px); VGG16, its glyph data and the TF Hub classifier's head are labelled "
-                     "STAND-INS (data/README.md).")
+        lines.append("Offline: the photos and MobileNetV2's ImageNet weights are real but small (998 flower photos, "
+                     "alpha 0.35, 64 px); VGG16 with its glyph data, and the TF Hub ImageNet classifier (a "
+                     "glyph-letter network), are labelled STAND-INS (data/README.md).")
     if runtime.in_test_harness():
         lines.append(f"TEST HARNESS ({os.environ['COURSE_HARNESS']}): assets are mocked, results mean nothing.")
     lines += [

@@ -52,15 +52,17 @@ BENCH = "benchmarks/results/real_photos.json (roses vs tulips, real photos, 3 se
 
 CHECKS = [
     Check("01", "pre-trained features beat random ones by 15+ points", ALL,
-          REAL_RUN + ": 86.3% vs 50.0% validation", real=True),
+          REAL_RUN + ": 86.3% vs 50.0% validation (the random base's features are near zero, so its probe answers "
+          "one class: issue 22 item 17)", real=True),
     Check("03", "the expected preprocessing beats raw pixels by 5+ points", ALL,
           REAL_RUN + ": 86.3% vs 61.3% validation", real=True),
     Check("05", "beats chance (50%) by 15+ points", ALL,
           REAL_RUN + ": 76.7% test; " + BENCH + ": frozen base 77-78% test", real=True),
     Check("05", "an epoch on cached features is faster than recomputing the base", ALL,
           REAL_RUN + ": 5x", real=True),
-    Check("06", "a 100x learning rate does worse than the low one", ALL,
-          REAL_RUN + ": 50.0% (chance) vs 83.7% validation", real=True),
+    Check("06", "a 100x learning rate does worse than the low one", OFFLINE,
+          REAL_RUN + ": 1e-2 falls to chance (50.0%), 1e-4 keeps 80+% validation; quick/full's 100x is 1e-3, not "
+          "measured", real=True),
     Check("06", "on 200 photos fine-tuning adds less than 5 points", ALL, BENCH + " (the stored figures)", real=True),
     Check("06", "the frozen base beats both networks trained from scratch by 10+ points", ALL,
           BENCH + " (the stored figures)", real=True),
