@@ -201,7 +201,7 @@ def test_initial_epoch_numbers_the_epochs_on_and_epochs_is_where_to_stop():
 
     Backs:
       notebooks/06_fine_tune.ipynb: "`initial_epoch=len(history.epoch)` is the number of epochs already run, and `epochs=` is the epoch to *stop* at"
-      notebooks/06_fine_tune.ipynb: "`history.epoch[-1]` is the *number of the last* epoch (counting from 0), not the number of epochs run: so fine-tuning starts by repeating that epoch's number, and it runs `fine_tune_epochs + 1` epochs"
+      notebooks/05_train_the_new_head.ipynb: "`history.epoch[-1]` is the *number of the last* epoch (counting from 0), not the number of epochs run: so fine-tuning starts by repeating that epoch's number, and it runs `fine_tune_epochs + 1` epochs"
     """
     _, model = _base_and_model()
     _compile(model)
