@@ -4,8 +4,8 @@ Same data, same head, two ways: (slow) a frozen keras MobileNetV2 with a Dense h
 ``make_pipeline`` (images cached after resize), so the base runs on every image every epoch; (fast)
 ``extract_features`` runs the base once, then the Dense head alone trains on ``features_dataset``.
 The base is the offline stand-in, ``keras.applications.MobileNetV2(alpha=standins.MOBILENET_V2_ALPHA, include_top=False,
-pooling="avg", weights=data/models/mobilenet_v2_standin/notop.weights.h5)``; data: the train split of the
-offline stand-in of cats_vs_dogs (glyphs_binary).
+pooling="avg", weights=data/models/mobilenet_v2_standin/notop.weights.h5)`` (the glyph-trained weights: the speed
+does not depend on them); data: the train split of cats_vs_dogs offline (flower_pair, real photos).
 
     python -m benchmarks.cached_features [--epochs 8] [--image-size 64] [--split train]   # e.g. --image-size 96
 

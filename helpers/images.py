@@ -26,7 +26,7 @@ from helpers import config, runtime, standins
 from helpers.data import Splits, resize_to_uint8
 
 STANDIN_FOLDER = standins.DATA_DIR / "own_images"
-"""The offline stand-in folder (glyph images plus broken and odd files), built by scripts/build_own_images.py."""
+"""Notebook 10's folder offline: real flower photos plus broken and odd files, built by scripts/build_own_images.py."""
 EXAMPLE_PHOTOS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 EXAMPLE_PHOTOS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
 """tf_flowers' photos (3,670 JPEGs, 5 classes, 218 MB) as tfds downloads them (its checksums.tsv)."""
