@@ -45,8 +45,7 @@ PRESETS: dict[str, PresetSpec] = {
         why="ten points of ImageNet accuracy above it for 5.6x the parameters; a T4 fine-tunes it at 224 px"),
 }
 
-STANDIN_PRESET = standins.DATA_DIR / "keras_hub" / "resnet_standin"
-"""The offline preset folder (built by ``scripts/build_keras_hub_preset.py``): a glyph-trained toy ResNet."""
+STANDIN_PRESET = standins.KERAS_HUB_PRESET_DIR
 STANDIN_MARKER_TEXT = ("STAND-IN built by scripts/build_keras_hub_preset.py: a small KerasHub ResNet pre-trained "
                        "on glyph letters, not on ImageNet. Not a real KerasHub preset.")
 KAGGLE_HOST = "www.kaggle.com"
@@ -66,6 +65,12 @@ def preset_label(profile: config.Profile | None = None) -> str:
     spec = PRESETS[profile.name]
     return (f"{spec.name}: {spec.params / 1e6:.1f} M backbone parameters, ImageNet top-1 "
             f"{spec.imagenet_top1:.1%} ({spec.top1_source})")
+
+
+def preset_suffix(profile: config.Profile | None = None) -> str:
+    """``" (offline STAND-IN preset ...)"`` offline, else ``""``: ends a printed result of the KerasHub model."""
+    profile = profile or config.resolve_profile().profile
+    return "" if profile.real_assets else f" (offline: real photos, {preset_label(profile)})"
 
 
 def download_preset(profile: config.Profile | None = None) -> Path:

@@ -10,7 +10,7 @@ STAND-IN with the same file layout as a real preset (``config.json``, ``model.we
 ``scripts/glyphs.py`` (the source task of the other stand-ins), with its ``ResNetImageConverter`` (resize to
 64 px, scale to [0, 1]). ``from_preset(folder, num_classes=N)`` loads its backbone and starts a fresh head, as it
 does for a real preset. Its folder carries the stand-in marker (:data:`helpers.standins.MARKER`); data/README.md
-says what it scores. The same versions give the same weights (seeded, deterministic ops).
+says what it scores; data/SHA256SUMS is rewritten. The same versions give the same weights (seeded, deterministic ops).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import shutil
 import time
 
 from helpers import keras_hub_presets, standins
+from scripts.build_offline_assets import write_checksums
 from scripts.glyphs import make_split
 
 SOURCE_CLASSES = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
@@ -58,6 +59,7 @@ def main() -> None:
     shutil.rmtree(folder, ignore_errors=True)
     classifier.save_to_preset(str(folder))
     (folder / standins.MARKER).write_text(keras_hub_presets.STANDIN_MARKER_TEXT + "\n", encoding="utf8")
+    write_checksums()
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     print(f"wrote {folder} ({size / 1e6:.2f} MB): {classifier.backbone.count_params():,} backbone parameters; "
           f"glyph source-task validation accuracy {accuracy:.1%} over {len(SOURCE_CLASSES)} letters "
