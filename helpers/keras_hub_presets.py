@@ -10,41 +10,17 @@
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import keras
 
-from helpers import config, runtime, standins
+from helpers import catalogue, config, runtime, standins
 from helpers.errors import AssetUnavailableError
 
 
-@dataclass(frozen=True)
-class PresetSpec:
-    """A real KerasHub preset: its name, Kaggle handle, size (from its metadata) and published ImageNet top-1."""
-
-    name: str
-    kaggle_handle: str  # as in KerasHub's preset list, without "kaggle://"; the same in keras-hub 0.26 and 0.32
-    params: int  # the backbone's parameters, the preset's "params" metadata
-    imagenet_top1: float  # not in KerasHub's metadata: the published figure, from `top1_source`
-    top1_source: str
-    why: str
-
-
-PRESETS: dict[str, PresetSpec] = {
-    "quick": PresetSpec(
-        name="mobilenet_v3_small_100_imagenet", kaggle_handle="keras/mobilenetv3/keras/mobilenet_v3_small_100_imagenet/1",
-        params=939_120, imagenet_top1=0.674, top1_source="Howard et al. 2019, Searching for MobileNetV3, Table 3",
-        why="the smallest full-width ImageNet backbone KerasHub has: trains on a CPU at 128 px"),
-    "full": PresetSpec(
-        name="efficientnet_b0_ra_imagenet", kaggle_handle="keras/efficientnet/keras/efficientnet_b0_ra_imagenet/2",
-        params=5_288_548, imagenet_top1=0.777,
-        top1_source="timm's results table for efficientnet_b0.ra_in1k, the weights this preset converts",
-        why="ten points of ImageNet accuracy above it for 5.6x the parameters; a T4 fine-tunes it at 224 px"),
-}
-
+PRESETS = catalogue.KERAS_HUB_PRESETS
+"""The real preset of each real profile (the catalogue holds them)."""
 STANDIN_PRESET = standins.KERAS_HUB_PRESET_DIR
 STANDIN_MARKER_TEXT = ("STAND-IN built by scripts/build_keras_hub_preset.py: a small KerasHub ResNet pre-trained "
                        "on glyph letters, not on ImageNet. Not a real KerasHub preset.")
@@ -62,7 +38,7 @@ def preset_label(profile: config.Profile | None = None) -> str:
     profile = profile or config.resolve_profile().profile
     if not profile.real_assets:
         return f"the offline STAND-IN preset data/keras_hub/{STANDIN_PRESET.name} (a toy ResNet, glyph-trained)"
-    spec = PRESETS[profile.name]
+    spec = catalogue.KERAS_HUB_PRESETS[profile.name]
     return (f"{spec.name}: {spec.params / 1e6:.1f} M backbone parameters, ImageNet top-1 "
             f"{spec.imagenet_top1:.1%} ({spec.top1_source})")
 
@@ -81,7 +57,7 @@ def download_preset(profile: config.Profile | None = None) -> Path:
     profile = profile or config.resolve_profile().profile
     if not profile.real_assets:
         return STANDIN_PRESET
-    spec = PRESETS[profile.name]
+    spec = catalogue.KERAS_HUB_PRESETS[profile.name]
     import kagglehub
 
     try:
@@ -91,20 +67,6 @@ def download_preset(profile: config.Profile | None = None) -> Path:
             f"Could not download the KerasHub preset {spec.name} from Kaggle Models ({KAGGLE_HOST}): "
             f"{type(error).__name__}. Check this machine's internet, or fetch it once where there is internet "
             f"(make prefetch) and set COURSE_ASSETS, or run offline (COURSE_PROFILE=offline).") from None
-
-
-def kagglehub_cache(folder: Path) -> Path:
-    """Where ``make prefetch`` and ``COURSE_ASSETS`` keep KerasHub presets inside an assets folder."""
-    return folder / "kagglehub"
-
-
-def use_assets_folder() -> None:
-    """Point kagglehub at ``$COURSE_ASSETS/kagglehub`` when ``COURSE_ASSETS`` is set (a set KAGGLEHUB_CACHE wins)."""
-    if os.environ.get("COURSE_ASSETS"):
-        os.environ.setdefault("KAGGLEHUB_CACHE", str(kagglehub_cache(Path(os.environ["COURSE_ASSETS"]))))
-
-
-use_assets_folder()
 
 
 class LearningRateSweep(keras.callbacks.Callback):
