@@ -169,6 +169,7 @@ prefetch: $(STAMP)  ## instructor: download every real asset into ASSETS=course-
 # Rebuild the offline stand-ins in data/ (datasets byte-identical; models within the tolerance in data/README.md).
 assets: $(STAMP)  ## maintainer: rebuild the offline stand-ins in data/
 	$(BIN)/python -m scripts.build_offline_assets
+	$(BIN)/python -m scripts.build_keras_hub_preset  # notebook 12's KerasHub preset (about 4 min)
 
 REAL_ASSETS ?= ../shared/real-assets
 real-assets: $(STAMP)  ## maintainer: rebuild data/'s real photos and weights from REAL_ASSETS (a folder of genuine files)
@@ -180,7 +181,9 @@ real-assets: $(STAMP)  ## maintainer: rebuild data/'s real photos and weights fr
 # Colab test environment's float16 path and rewrites its stored figure (.venv-colab/bin/python -m benchmarks.mixed_precision_cpu).
 # transfer_gain takes about 20 min (data/README.md), exercise09_quick_budget about 11 (estimate: docs/timings.csv row 09);
 # real_photos (the offline lessons' figures, stored in benchmarks/results/real_photos.json) about 15 min on an idle machine.
-BENCHMARKS := transfer_gain real_photos flower_pairs input_pipeline cached_features decode_pipeline exercise09_quick_budget
+# layerwise_rates (notebook 12's figures, stored in benchmarks/results/layerwise_rates.json) about 10 min.
+BENCHMARKS := transfer_gain real_photos flower_pairs input_pipeline cached_features decode_pipeline exercise09_quick_budget \
+              layerwise_rates
 benchmarks: $(STAMP)  ## maintainer: run every benchmark in benchmarks/ but two (the Makefile says which and why)
 	@echo "left out: notebook_times (rewrites docs/timings.csv), mixed_precision_cpu (runs in .venv-colab)"
 	for name in $(BENCHMARKS); do $(BIN)/python -m benchmarks.$$name || exit 1; done

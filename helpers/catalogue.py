@@ -216,3 +216,30 @@ def dataset_splits(name: str, profile: Profile, base: str | None = None) -> tupl
         return offline, dict(standins.SPLITS), standins.TFDS_DIR
     splits = spec.splits if profile.name == "full" else spec.quick_splits
     return spec.name, dict(splits), None
+
+
+@dataclass(frozen=True)
+class PresetSpec:
+    """A real KerasHub preset (notebook 12): name, Kaggle handle, size (its metadata), published ImageNet top-1."""
+
+    name: str
+    kaggle_handle: str  # as in KerasHub's preset list, without "kaggle://"; the same in keras-hub 0.26 and 0.32
+    params: int  # the backbone's parameters, the preset's "params" metadata
+    imagenet_top1: float  # not in KerasHub's metadata: the published figure, from `top1_source`
+    top1_source: str
+    why: str
+
+
+KERAS_HUB_PRESETS: dict[str, PresetSpec] = {
+    "quick": PresetSpec(
+        name="mobilenet_v3_small_100_imagenet", kaggle_handle="keras/mobilenetv3/keras/mobilenet_v3_small_100_imagenet/1",
+        params=939_120, imagenet_top1=0.674, top1_source="Howard et al. 2019, Searching for MobileNetV3, Table 3",
+        why="the smallest full-width ImageNet backbone KerasHub has: fine-tunes on a CPU at its 224 px"),
+    "full": PresetSpec(
+        name="efficientnet_b0_ra_imagenet", kaggle_handle="keras/efficientnet/keras/efficientnet_b0_ra_imagenet/2",
+        params=5_288_548, imagenet_top1=0.771,
+        top1_source="Tan & Le 2019, EfficientNet, Table 2: the architecture's figure; these are timm's RandAugment weights",
+        why="ten points of ImageNet accuracy above it for 5.6x the parameters; a T4 fine-tunes it at 224 px"),
+}
+"""The KerasHub preset of each real profile (notebook 12); offline runs the stand-in preset of
+:data:`helpers.standins.KERAS_HUB_PRESET_DIR`. Sizes from each preset's metadata in KerasHub's preset list."""

@@ -32,7 +32,7 @@ SEED = 42
 
 
 def use_assets_folder() -> None:
-    """Point TF Hub, tfds and Keras at a prefetched folder when ``COURSE_ASSETS`` names one.
+    """Point TF Hub, tfds, Keras and kagglehub at a prefetched folder when ``COURSE_ASSETS`` names one.
 
     Runs when this module is imported, before Keras reads ``KERAS_HOME``; variables already set win.
     ``make prefetch`` fills such a folder (docs/instructor-guide.md).
@@ -42,6 +42,7 @@ def use_assets_folder() -> None:
         os.environ.setdefault("TFHUB_CACHE_DIR", str(Path(folder) / "tfhub_modules"))
         os.environ.setdefault("TFDS_DATA_DIR", str(Path(folder) / "tensorflow_datasets"))
         os.environ.setdefault("KERAS_HOME", str(Path(folder) / "keras"))
+        os.environ.setdefault("KAGGLEHUB_CACHE", str(Path(folder) / "kagglehub"))  # KerasHub presets (notebook 12)
 
 
 use_assets_folder()

@@ -317,3 +317,46 @@ def plot_projection(features: Any, labels: Any, class_names: Sequence[str], note
     ax.set_ylabel(f"PC2 ({share[1]:.0%} of variance)")
     ax.legend(title="class", fontsize="small")
     return _finish(fig, title, note, ax)
+
+
+def upsample_heatmap(heatmap: Any, size: tuple[int, int]) -> np.ndarray:
+    """``heatmap`` (h, w) scaled to [0, 1] and resized bilinearly to ``size`` (rows, columns), for an overlay."""
+    from PIL import Image
+
+    heat = np.asarray(heatmap, dtype=np.float32)
+    heat = (heat - heat.min()) / (heat.max() - heat.min()) if heat.max() > heat.min() else np.zeros_like(heat)
+    resized = Image.fromarray(heat).resize((size[1], size[0]), Image.BILINEAR)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+
+
+def show_grad_cam(images: Any, heatmaps: Any, y_true: Any, predictions: Any, class_names: Sequence[str],
+                  ncols: int = 4, alpha: float = 0.45, note: str | None = None,
+                  title: str | None = "Grad-CAM: where the prediction came from") -> Figure:
+    """A grid of images with their Grad-CAM heatmaps laid over them (bright = pushed the prediction most),
+    titled with the true and predicted class (✓ / ✗).
+
+    ``heatmaps`` are one small map per image (the last convolutional block's grid); ``predictions`` are class
+    indices or scores.
+    """
+    shown = to_uint8(images)
+    true, pred = to_class_indices(y_true), to_class_indices(predictions)
+    fig, axes = _grid(len(shown), ncols, title_lines=2)
+    for i, ax in enumerate(axes):
+        _draw_image(ax, shown[i], *_label_title(int(true[i]), int(pred[i]), class_names))
+        ax.imshow(upsample_heatmap(heatmaps[i], shown[i].shape[:2]), cmap="inferno", alpha=alpha, vmin=0, vmax=1)
+    return _finish(fig, title, note)
+
+
+def plot_learning_rate_sweep(rates: Any, losses: Any, marks: Mapping[str, float] | None = None,
+                             note: str | None = None, title: str | None = "Learning-rate sweep") -> Figure:
+    """Loss against learning rate (log scale) from one sweep, with a dashed vertical line per named rate in
+    ``marks`` (``{"suggested": 3e-3, "course default": 1e-3}``)."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(rates, losses, color=COLORS[0], marker=".", label="loss (smoothed)")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    for i, (name, rate) in enumerate((marks or {}).items()):
+        ax.axvline(rate, color=COLORS[1 + i], linestyle=LINESTYLES[1 + i % 3], label=f"{name}: {rate:.0e}")
+    ax.legend(fontsize="small")
+    return _finish(fig, title, note, ax)

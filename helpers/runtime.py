@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any, Callable
 
 from helpers import catalogue
 
@@ -127,15 +128,20 @@ def import_tensorflow() -> None:
     global _imported_quietly
     if _imported_quietly:
         return
+    without_start_up_noise(lambda: __import__("tensorflow").config.list_physical_devices())
+    _imported_quietly = True
+
+
+def without_start_up_noise(run: Callable[[], Any]) -> Any:
+    """What ``run()`` returns; what it writes to file descriptor 2 is shown but the :data:`START_UP_NOISE` lines
+    (all of it if it raises). Also for modules that load TensorFlow libraries again (tensorflow_text)."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         failed = True
         try:
-            import tensorflow as tf
-
-            tf.config.list_physical_devices()
+            result = run()
             failed = False
         finally:
             os.dup2(saved, 2)
@@ -145,7 +151,7 @@ def import_tensorflow() -> None:
             shown = text.splitlines() if failed else [line for line in text.splitlines() if not _NOISE.search(line)]
             if shown:
                 print("\n".join(shown), file=sys.stderr)
-    _imported_quietly = True
+    return result
 
 
 def versions() -> dict[str, str]:

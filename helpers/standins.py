@@ -35,6 +35,8 @@ MOBILENET_V2_WEIGHTS = MOBILENET_V2_DIR / "notop.weights.h5"
 MOBILENET_V2_FEATURE_VECTOR = MOBILENET_V2_DIR / "feature_vector"
 MOBILENET_V2_CLASSIFIER = MOBILENET_V2_DIR / "classifier"
 MOBILENET_V2_SOURCE_CLASSES = MOBILENET_V2_DIR / "source_classes.txt"
+KERAS_HUB_PRESET_DIR = DATA_DIR / "keras_hub" / "resnet_standin"
+"""Notebook 12's offline KerasHub preset folder (``scripts/build_keras_hub_preset.py``): a glyph-trained toy ResNet."""
 MOBILENET_V2_IMAGENET_DIR = MODELS_DIR / "mobilenet_v2_imagenet"
 """Not a stand-in: Keras's own ImageNet weights of MobileNetV2 (alpha 0.35), shipped so that the offline
 profile runs the lessons on a real pre-trained network (``scripts/build_real_assets.py``; no marker file)."""

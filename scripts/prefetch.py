@@ -15,6 +15,7 @@ with the network off. The layout is the one those libraries use for their own ca
     FOLDER/keras/models/*.h5, imagenet_class_index.json  Keras ImageNet weights, class index (KERAS_HOME)
     FOLDER/keras/datasets/ImageNetLabels.txt             labels of the TF Hub classifier
     FOLDER/keras/datasets/flower_photos/flower_photos/   tf_flowers' photos as a folder (notebook 10)
+    FOLDER/kagglehub/models/keras/<model>/keras/<preset>/  KerasHub presets from Kaggle Models (KAGGLEHUB_CACHE, 12)
 
 Without network it says so within a few seconds and exits with status 2; it never waits on tfds's retries.
 """
@@ -32,7 +33,8 @@ from helpers import catalogue, config, runtime  # (import neither Keras nor Tens
 
 REPO = Path(__file__).resolve().parent.parent
 
-LAYOUT = {"TFDS_DATA_DIR": "tensorflow_datasets", "TFHUB_CACHE_DIR": "tfhub_modules", "KERAS_HOME": "keras"}
+LAYOUT = {"TFDS_DATA_DIR": "tensorflow_datasets", "TFHUB_CACHE_DIR": "tfhub_modules", "KERAS_HOME": "keras",
+          "KAGGLEHUB_CACHE": "kagglehub"}
 """Cache variable -> sub-folder of the assets folder (what ``config.use_assets_folder`` sets)."""
 
 DOWNLOAD_HOSTS = tuple(dict.fromkeys((*catalogue.CATALOGUE_HOSTS, "download.microsoft.com")))
@@ -147,6 +149,13 @@ def fetch_example_photos() -> None:
     unpacked.parent.with_name("flower_photos_archive").unlink(missing_ok=True)  # where get_file downloaded it
 
 
+def fetch_keras_hub_preset(profile: str) -> None:
+    """Download the KerasHub preset of ``profile`` (notebook 12) into ``KAGGLEHUB_CACHE``, where kagglehub looks."""
+    from helpers import keras_hub_presets
+
+    keras_hub_presets.download_preset(config.PROFILES[profile])
+
+
 def planned_assets(models: list[str], datasets: list[str]) -> list[Asset]:
     """Every asset to fetch for these catalogue ``models`` and ``datasets``, ImageNet labels included.
 
@@ -165,6 +174,8 @@ def planned_assets(models: list[str], datasets: list[str]) -> list[Asset]:
         else:
             assets += [Asset("Keras weights", f"{spec.handle} {size} px no top",
                              lambda _, a=spec.handle, s=size: fetch_keras_weights(a, s)) for size in sizes]
+    assets += [Asset("KerasHub preset", spec.name, lambda _, p=profile: fetch_keras_hub_preset(p))
+               for profile, spec in catalogue.KERAS_HUB_PRESETS.items() if profile in config.PROFILES]
     assets.append(Asset("ImageNet labels", "imagenet_class_index.json, ImageNetLabels.txt",
                         lambda _: fetch_imagenet_labels()))
     return assets

@@ -11,6 +11,7 @@ Environment (set by conftest.py, inherited by the kernels):
                                  (:func:`real_photos`); any other dataset: tfds.testing.mock_data's random pixels
                                  (cats_vs_dogs: no real cats or dogs ship here);
                          TF Hub -> the shipped real re-export, or the stand-in, in a temporary TFHUB_CACHE_DIR,
+                         kagglehub.model_download -> notebook 12's shipped stand-in KerasHub preset folder,
                          keras.utils.get_file -> randomly initialised real-architecture weights, a fake ImageNet
                                  class index, and for notebook 10's flower_photos archive a folder of the shipped
                                  real photos in its layout (tests/mock_photos.py)
@@ -175,6 +176,51 @@ def patch_keras_get_file() -> None:
     keras.utils.get_file = fake_get_file
 
 
+# ---------------------------------------------------------------- mock-real: KerasHub presets (Kaggle Models)
+def fake_model_download(handle: str, path: str | None = None, **kwargs: Any) -> str:
+    """Stand-in for ``kagglehub.model_download``: notebook 12's offline preset folder (or a file in it) for any
+    handle, as a real download would return its cached copy."""
+    from helpers import standins
+
+    _record_unless_keras_hub(handle)
+    folder = standins.KERAS_HUB_PRESET_DIR
+    return str(folder / path) if path else str(folder)
+
+
+def _record_unless_keras_hub(handle: str) -> None:
+    if not handle.startswith("keras/"):  # only KerasHub's own presets are faked
+        _record(f"kagglehub.model_download {handle}")
+        raise NetworkBlocked(f"the course test harness has no fake for the Kaggle model {handle!r}")
+
+
+def patch_kagglehub() -> None:
+    """Route kagglehub's model downloads (KerasHub presets) to :func:`fake_model_download`, when kagglehub is first
+    imported (importing it at kernel start would cost every notebook about a second)."""
+    import importlib.abc
+    import importlib.util
+
+    if "kagglehub" in sys.modules:
+        sys.modules["kagglehub"].model_download = fake_model_download
+        return
+
+    class PatchOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+            if fullname != "kagglehub":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            run = spec.loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                run(module)
+                module.model_download = fake_model_download
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, PatchOnImport())
+
+
 # ---------------------------------------------------------------- mock-real: tfds
 REAL_PHOTOS = {"tf_flowers": "flower_photos_small"}
 """tfds datasets served from real photos shipped in data/tfds: {tfds name: shipped name}. Not cats_vs_dogs: no real
@@ -328,5 +374,6 @@ def activate() -> None:
     if os.environ.get("COURSE_HARNESS") == "mock-real":
         populate_hub_cache()
         patch_keras_get_file()
+        patch_kagglehub()
         start_tfds_mock()
     guard_finite_losses_once_keras_is_loaded()

@@ -114,3 +114,24 @@ def test_real_photos_scratch_run_chooses_its_rate_once_on_the_shipped_photos() -
     assert chosen_run["validation"] == max(run["validation"] for run in cnn["grid"].values())
     assert cnn["learning_rate_chosen_by"] == "cats_vs_dogs/scratch_small_cnn/augmented seed 0"
     assert cnn["validation"]["per_seed"][0] == chosen_run["validation"]  # the grid's run is the first seed's
+
+
+# --------------------------------------------------------------------------------- benchmarks/layerwise_rates.py
+from benchmarks import layerwise_rates  # noqa: E402
+
+
+def test_layerwise_results_file_holds_every_configuration_and_seed_with_its_rates() -> None:
+    stored = load_benchmark_result(layerwise_rates.NAME)
+    assert stored["seeds"] == list(layerwise_rates.SEEDS) and len(layerwise_rates.SEEDS) >= 3
+    assert set(stored["configurations"]) == set(layerwise_rates.CONFIGURATIONS)
+    for name, (head_rate, base_rate) in layerwise_rates.CONFIGURATIONS.items():
+        figures = stored["configurations"][name]
+        assert (figures["head_learning_rate"], figures["base_learning_rate"]) == (head_rate, base_rate)
+        for split in ("validation", "test"):
+            assert len(figures[split]["per_seed"]) == len(layerwise_rates.SEEDS)
+            assert figures[split]["mean"] == round(float(np.mean(figures[split]["per_seed"])), 4)
+
+
+def test_the_benchmark_runs_the_notebooks_own_two_rate_model() -> None:
+    code = layerwise_rates.notebook_code("build_head", "compile_binary", "TwoRateModel")
+    assert code["TwoRateModel"].train_step.__code__.co_filename == layerwise_rates.NOTEBOOK.name

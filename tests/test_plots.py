@@ -289,3 +289,25 @@ def test_learning_curves_tick_whole_epochs_only():
     ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 4]
     assert ticks and all(float(t).is_integer() for t in ticks)
     plt.close(fig)
+
+
+def test_grad_cam_overlay_lays_each_heatmap_over_its_image_at_the_images_size():
+    images = np.zeros((3, 32, 32, 3), "uint8")
+    heatmaps = np.zeros((3, 4, 4), "float32")
+    heatmaps[:, 0, 3] = 1.0  # top right
+    fig = plots.show_grad_cam(images, heatmaps, [0, 1, 1], [0, 1, 0], ["roses", "tulips"])
+    axes = fig.get_axes()
+    assert len(axes) == 3 and all(len(ax.get_images()) == 2 for ax in axes)
+    overlay = axes[0].get_images()[1].get_array()
+    assert overlay.shape == (32, 32) and np.unravel_index(np.argmax(overlay), overlay.shape)[1] >= 24
+    assert "✗" in axes[2].get_title() and "✓" in axes[0].get_title()
+    plt.close(fig)
+
+
+def test_learning_rate_sweep_plot_is_log_scaled_and_marks_each_named_rate():
+    rates = np.logspace(-6, 0, 20)
+    fig = plots.plot_learning_rate_sweep(rates, np.linspace(1, 0.2, 20), {"suggested": 1e-3, "course default": 1e-4})
+    ax = fig.get_axes()[0]
+    assert ax.get_xscale() == "log" and len(ax.get_lines()) == 3
+    assert any("suggested: 1e-03" in text.get_text() for text in ax.get_legend().get_texts())
+    plt.close(fig)

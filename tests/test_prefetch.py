@@ -81,6 +81,14 @@ def _fake_keras_get_file(fname=None, origin=None, *args, cache_subdir="datasets"
     return path  # the harness's file: its suffix tells Keras which weights format it is
 
 
+def _fake_model_download(handle: str, path: str | None = None, **kwargs) -> str:
+    """harness.fake_model_download, copied where kagglehub caches a model (KAGGLEHUB_CACHE/models/<handle>)."""
+    cached = Path(os.environ["KAGGLEHUB_CACHE"]) / "models" / handle
+    if not cached.exists():
+        shutil.copytree(harness.fake_model_download(handle), cached)
+    return str(cached / path) if path else str(cached)
+
+
 @pytest.fixture(scope="module")
 def hub_archive(tmp_path_factory) -> bytes:
     """A tiny TF-Hub-format SavedModel as the .tar.gz tfhub.dev serves."""
@@ -105,6 +113,7 @@ def replace_network_boundaries(patch: pytest.MonkeyPatch, hub_archive: bytes) ->
         patch.setattr(tfds.builder_cls(name), "download_and_prepare", _fake_download_and_prepare)
     patch.setattr(hub.resolver.HttpResolverBase, "_call_urlopen", urlopen)
     patch.setattr(file_utils, "get_file", _fake_keras_get_file)
+    patch.setattr("kagglehub.model_download", _fake_model_download)
     patch.setattr("keras.utils.get_file", _fake_keras_get_file)
     for variable in ("COURSE_ASSETS", *prefetch.LAYOUT):  # the script sets them: restore them afterwards
         patch.setenv(variable, os.environ.get(variable, ""))
@@ -274,3 +283,11 @@ def test_command_line_without_network_exits_non_zero_within_seconds(tmp_path):
     assert run.returncode == prefetch.NO_NETWORK, run.stderr
     assert "no network" in run.stderr and "Traceback" not in run.stderr
     assert all(host in log.read_text() for host in prefetch.DOWNLOAD_HOSTS), "it asked every host first"
+
+
+def test_the_keras_hub_preset_of_each_real_profile_is_fetched_into_kagglehubs_cache(prefetched):
+    folder, codes, (report, _), _ = prefetched
+    spec = catalogue.KERAS_HUB_PRESETS["quick"]  # the fixture's only real profile
+    row = _row(report, spec.name)
+    assert row.startswith("KerasHub preset") and row.rstrip().endswith(("kB", "MB")), row
+    assert (folder / "kagglehub" / "models" / spec.kaggle_handle / "config.json").is_file()
