@@ -25,7 +25,7 @@ import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
 from helpers import config, runtime, standins
-from helpers.data import Splits, resize_to_uint8
+from helpers.data import MEMORY_CACHE_LIMIT, Splits, resize_to_uint8
 from helpers.errors import CourseValueError
 
 STANDIN_FOLDER = standins.DATA_DIR / "own_images"
@@ -504,6 +504,23 @@ def checkpoint_folder(name: str) -> Path:
     instead: the runtime's own disk is wiped when it disconnects.
     """
     return config.results_dir() / "checkpoints" / name
+
+
+def pipeline_cache(name: str, images: int, image_size: int) -> bool | str:
+    """``make_pipeline``'s ``cache=`` for ``images`` resized to ``image_size``: True (in memory) when they fit.
+
+    Resized uint8 images take ``images × image_size² × 3`` bytes; above :data:`helpers.data.MEMORY_CACHE_LIMIT`
+    they are cached to a file instead (notebook 11), ``results/cache/<name>-<image_size>px`` (the folder is made):
+    read back every epoch, not decoded again. Give each split its own ``name`` (dataset, profile, split).
+
+    >>> pipeline_cache("cats_vs_dogs-full-train", 18_610, 224)   # 2.8 GB: to a file
+    '.../results/cache/cats_vs_dogs-full-train-224px'
+    """
+    if images * image_size * image_size * 3 <= MEMORY_CACHE_LIMIT:
+        return True
+    folder = config.results_dir() / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / f"{name}-{image_size}px")
 
 
 # ---------------------------------------------------------------------------------------------- test photos

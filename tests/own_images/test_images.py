@@ -467,3 +467,23 @@ def test_a_class_with_fewer_groups_than_splits_is_dropped_with_the_reason(tmp_pa
     _, report = images.load_image_folder(root, 32, group_by=lambda file: file.parent.name == "c" or file.stem)
     assert dict(report.dropped_classes) == {"c": "its 6 images form only 1 group(s) (group_by): a class needs at "
                                                  "least 3, one per split"}
+
+
+# ------------------------------------------------------------------------------ issue 22 item 6: caching
+def test_the_full_profile_caches_the_training_split_to_a_file_the_others_in_memory(monkeypatch, tmp_path):
+    from helpers import catalogue
+    from helpers.config import PROFILES
+
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
+    spec = catalogue.DATASETS["cats_vs_dogs"]
+    full = PROFILES["full"]
+    train = round(spec.train_size * 0.8)  # "train[:80%]": 18,610 images, 2.8 GB at 224 px
+    assert spec.splits["train"] == "train[:80%]"
+    cache = images.pipeline_cache("cats_vs_dogs-full-train", train, full.image_size)
+    assert cache == str(tmp_path / "cache" / "cats_vs_dogs-full-train-224px") and (tmp_path / "cache").is_dir()
+    assert images.pipeline_cache("cats_vs_dogs-full-validation", train // 8, full.image_size) is True
+    for name in ("offline", "quick"):  # at most a tenth of the data at 128 px, 200 photos at 64 px: in memory
+        assert images.pipeline_cache("cats_vs_dogs", 2_400, PROFILES[name].image_size) is True
+    ds = tf.data.Dataset.from_tensor_slices((np.zeros((3, 8, 8, 3), np.uint8), np.arange(3)))
+    batches = data.make_pipeline(ds, 8, batch_size=2, cache=cache)
+    assert sum(len(y) for _, y in batches) == 3 and list((tmp_path / "cache").glob("cats_vs_dogs-full-train-224px*"))
