@@ -411,8 +411,8 @@ def load_image_folder(path: str | Path, image_size: int, validation_fraction: fl
     groups = {name: [group_by(file) if group_by else file for _, file in kept] for name, kept in examples.items()}
     for name, kept in list(examples.items()):
         if group_by and len(kept) >= needed > len(set(groups[name])):
-            report.dropped_classes.append((name, f"its {len(kept)} images form only {len(set(groups[name]))} "
-                                                 f"group(s) (group_by): a class needs at least {needed}, one per split"))
+            report.dropped_classes.append((name, f"its {len(kept)} images form only {len(set(groups[name]))} group(s) "
+                                                 f"(group_by): a class needs at least {needed}, one per split"))
             del examples[name]
         elif len(kept) < needed:
             uses = ", ".join(["training", *fractions][:-1]) + f" and {[*fractions][-1]}"
@@ -468,7 +468,8 @@ def unpack_archive(archive: str | Path, destination: str | Path | None = None) -
         with tarfile.open(archive) as t:
             t.extractall(target, filter="data")  # refuses absolute paths, links out of the folder, devices
     else:
-        raise CourseValueError(f"{archive} is not a .zip or .tar archive. Zip your folder of class folders and upload that.")
+        raise CourseValueError(f"{archive} is not a .zip or .tar archive. Zip your folder of class folders and "
+                               "upload that.")
     return target
 
 

@@ -1,4 +1,4 @@
-"""Two behaviours notebooks 05 and 10 state: a restarted fit's callbacks, and HubLayer under mixed precision.
+"""What notebooks 05, 06 and 10 state: HubLayer under mixed precision, the export and TFLite, a restarted fit.
 
 Same ``Backs:`` format as ``test_keras_behaviour.py`` (whose sentence check reads this file too).
 """
@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.models import HubLayer, training_callbacks
+from helpers.data import preprocessing_for
+from helpers.models import HubLayer, export_raw_image_model, training_callbacks
 from tiny_models import tiny_base_and_model as _base_and_model
 from tiny_models import tiny_data as _data
 
@@ -71,7 +72,7 @@ def test_a_fresh_run_without_a_backup_starts_its_checkpoint_from_nothing(tmp_pat
 
 
 def test_hub_layer_computes_in_float32_under_a_mixed_float16_policy(hub_model_path):
-    """Under mixed_float16 a Keras Conv2D computes in float16; HubLayer, around a SavedModel traced in float32, in float32.
+    """Under mixed_float16 a Keras Conv2D computes in float16; HubLayer (its SavedModel traced in float32) in float32.
 
     Backs:
       notebooks/05_train_the_new_head.ipynb: "`HubLayer` computes in float32: the TF Hub SavedModel's operations were saved in float32 and take float32 only."
@@ -85,3 +86,53 @@ def test_hub_layer_computes_in_float32_under_a_mixed_float16_policy(hub_model_pa
     assert (conv.compute_dtype, conv(images).dtype) == ("float16", "float16")
     with pytest.raises((ValueError, TypeError)):  # the SavedModel has no float16 function to run
         tf.saved_model.load(str(hub_model_path))(tf.cast(images, tf.float16))
+
+
+def _tflite(converter: tf.lite.TFLiteConverter, ops: list[tf.lite.OpsSet]) -> bytes:
+    converter.target_spec.supported_ops = ops
+    return converter.convert()
+
+
+@pytest.mark.filterwarnings("ignore:.*tf.lite.Interpreter is deprecated:UserWarning")  # LiteRT's interpreter: same ops
+def test_the_raw_image_export_does_not_convert_to_tflite_the_keras_model_and_a_plain_resize_do(tmp_path):
+    """The antialiased resize inside the export (ScaleAndTranslate) is no TFLite op, built-in or TF Select; the
+    Keras model at its fixed size converts with built-in ops, and so does a resize without antialiasing, any size.
+
+    Backs:
+      notebooks/06_fine_tune.ipynb: "its antialiased resize (TensorFlow's `ScaleAndTranslate` op) is neither a TFLite op nor one of the TF Select ops, so the TFLite converter refuses it"
+      notebooks/06_fine_tune.ipynb: "convert the Keras model itself (`tf.lite.TFLiteConverter.from_keras_model(model)`: built-in ops, the model's fixed input size) and resize in the app"
+      notebooks/06_fine_tune.ipynb: "a resize without antialiasing converts with built-in ops at any input size"
+    """
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(2, 3)(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    builtin = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    with_select = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    exported = export_raw_image_model(model, tmp_path / "served", 16, preprocessing_for("mobilenet_v2"))
+    for ops in (builtin, with_select):
+        with pytest.raises(Exception, match="ScaleAndTranslate"):
+            _tflite(tf.lite.TFLiteConverter.from_saved_model(str(exported), signature_keys=["serve"]), ops)
+
+    fixed = tf.lite.Interpreter(model_content=_tflite(tf.lite.TFLiteConverter.from_keras_model(model), builtin))
+    fixed.allocate_tensors()
+    images = np.random.default_rng(0).uniform(-1, 1, (1, 16, 16, 3)).astype("float32")
+    fixed.set_tensor(fixed.get_input_details()[0]["index"], images)
+    fixed.invoke()
+    np.testing.assert_allclose(fixed.get_tensor(fixed.get_output_details()[0]["index"]), model(images), atol=1e-5)
+
+    def serve(photos):  # as the export, with a plain bilinear resize (no antialiasing) on float pixels
+        pixels = tf.image.resize(tf.cast(photos, tf.float32), (16, 16), method="bilinear", antialias=False)
+        return model(preprocessing_for("mobilenet_v2")(tf.clip_by_value(tf.round(pixels), 0.0, 255.0)))
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
+    archive.write_out(str(tmp_path / "plain"), verbose=False)
+    plain = tf.saved_model.load(str(tmp_path / "plain"))
+    runner = tf.lite.Interpreter(model_content=_tflite(tf.lite.TFLiteConverter.from_saved_model(
+        str(tmp_path / "plain"), signature_keys=["serve"]), builtin)).get_signature_runner("serve")
+    for height, width in ((40, 30), (50, 70)):  # any input size
+        photo = np.random.default_rng(height).integers(0, 256, (1, height, width, 3), dtype=np.uint8)
+        (lite,) = runner(photos=photo).values()
+        np.testing.assert_allclose(lite, plain.serve(tf.constant(photo)).numpy(), atol=1e-5)
