@@ -512,7 +512,8 @@ def pipeline_cache(name: str, images: int, image_size: int) -> bool | str:
 
     Resized uint8 images take ``images × image_size² × 3`` bytes; above :data:`helpers.data.MEMORY_CACHE_LIMIT`
     they are cached to a file instead (notebook 11), ``results/cache/<name>-<image_size>px`` (the folder is made):
-    read back every epoch, not decoded again. Give each split its own ``name`` (dataset, profile, split).
+    read back every epoch, not decoded again. Give each split its own ``name`` (dataset, profile, split). A run
+    stopped during the first epoch leaves ``<file>.lockfile``, which TensorFlow refuses later: delete it.
 
     >>> pipeline_cache("cats_vs_dogs-full-train", 18_610, 224)   # 2.8 GB: to a file
     '.../results/cache/cats_vs_dogs-full-train-224px'
