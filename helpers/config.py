@@ -60,7 +60,7 @@ class Profile:
     fine_tune_epochs: int
     head_learning_rate: float
     fine_tune_learning_rate: float
-    fine_tune_at: int  # MobileNetV2 (keras form): layers below this index stay frozen in notebook 06
+    fine_tune_at: int  # MobileNetV2 (keras form): layers below this index stay frozen in 06; a block's first layer
     summary: str
 
     @property
@@ -72,23 +72,23 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "offline": Profile(
         name="offline", real_assets=False, image_size=64, batch_size=32,
-        # fine-tuning: layers from 50 up (BatchNorm frozen) at 1e-4, 10x below the head's rate; what that gains
-        # on the stand-ins: benchmarks/transfer_gain.py (results in benchmarks/results/transfer_gain.jsonl)
+        # fine-tuning: layers from 54 up (block_6_expand: a block's first layer; BatchNorm frozen) at 1e-4, 10x below
+        # the head's rate; what that gains on the real photos: benchmarks/real_photos.py (results/real_photos.json)
         head_epochs=10, fine_tune_epochs=10, head_learning_rate=1e-3, fine_tune_learning_rate=1e-4,
-        fine_tune_at=50,
+        fine_tune_at=54,
         summary="bundled in data/: real flower photos and real ImageNet MobileNetV2 weights (alpha 0.35), at "
                 "64 px, and labelled glyph STAND-INS for VGG16 (07-09): no network needed",
     ),
     "quick": Profile(
         name="quick", real_assets=True, image_size=128, batch_size=32,
         head_epochs=3, fine_tune_epochs=2, head_learning_rate=1e-3, fine_tune_learning_rate=1e-5,
-        fine_tune_at=100,
+        fine_tune_at=107,  # block_12_expand, a block's first layer
         summary="real datasets and pre-trained models, smaller images and data subsets: sized for a CPU laptop",
     ),
     "full": Profile(
         name="full", real_assets=True, image_size=224, batch_size=32,
         head_epochs=10, fine_tune_epochs=10, head_learning_rate=1e-3, fine_tune_learning_rate=1e-5,
-        fine_tune_at=100,
+        fine_tune_at=107,  # block_12_expand, a block's first layer
         summary="real datasets and pre-trained models at full size: meant for a GPU",
     ),
 }

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
+import textwrap
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +25,8 @@ import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
 from helpers import config, runtime, standins
-from helpers.data import Splits, resize_to_uint8
+from helpers.data import MEMORY_CACHE_LIMIT, Splits, resize_to_uint8
+from helpers.errors import CourseValueError
 
 STANDIN_FOLDER = standins.DATA_DIR / "own_images"
 """Notebook 10's folder offline: real flower photos plus broken and odd files, built by scripts/build_own_images.py."""
@@ -41,6 +44,8 @@ IMBALANCE_RATIO = 2.0
 """Largest class / smallest class at which the report warns about class imbalance."""
 SYSTEM_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini", "$RECYCLE.BIN", "System Volume Information"}
 """Folders and files that operating systems and archivers add; never images of yours (nor are hidden ones)."""
+REPORT_WIDTH = 110
+"""Characters per line of a printed :class:`FolderReport`: longer lines wrap between words, indented."""
 
 _ORIENTATION = {2: "mirrored", 3: "rotated 180°", 4: "flipped upside down", 5: "rotated and mirrored",
                 6: "rotated 90° clockwise", 7: "rotated and mirrored", 8: "rotated 90° anticlockwise"}
@@ -170,6 +175,7 @@ class FolderReport:
     files: dict[str, list[Path]] = field(default_factory=dict)
     """``{split: [file, ...]}`` in the order of that split's dataset: the originals behind every example."""
     converted: list[tuple[Path, str]] = field(default_factory=list)
+    """``(file, what was done to it)``: one row per file, its conversions joined by "; "."""
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     dropped_classes: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -185,9 +191,9 @@ class FolderReport:
 
     def __str__(self) -> str:
         splits = list(next(iter(self.counts.values()), {}))
-        lines = [f"{self.path}: {self.total} images in {len(self.counts)} classes, resized to "
-                 f"{self.image_size}×{self.image_size} px for the model"]
-        lines += [f"  {note}" for note in self.notes]
+        lines = [_wrap(f"{self.path}: {self.total} images in {len(self.counts)} classes, resized to "
+                       f"{self.image_size}×{self.image_size} px for the model", "  ")]
+        lines += [_wrap(f"  {note}", "    ") for note in self.notes]
         if self.counts:
             width = max(len("class"), *(len(c) for c in self.counts))
             lines.append(f"  {'class':<{width}}  images" + "".join(f"  {s:>5}" for s in splits))
@@ -199,17 +205,24 @@ class FolderReport:
         for title, rows in sections:
             if rows:
                 lines.append(f"{title} ({len(rows)}):")
-                lines += [f"  - {self._short(item)}: {why}" for item, why in rows]
+                lines += [_wrap(f"  - {self._short(item)}: {why}", "      ") for item, why in rows]
         if self.ignored:
             shown = ", ".join(self._short(p) + ("/" if p.is_dir() else "") for p in self.ignored[:6])
             more = f" and {len(self.ignored) - 6} more" if len(self.ignored) > 6 else ""
-            lines.append(f"Ignored ({len(self.ignored)} hidden or system files and folders): {shown}{more}")
+            lines.append(_wrap(f"Ignored ({len(self.ignored)} hidden or system files and folders): {shown}{more}",
+                               "  "))
         return "\n".join(lines)
 
     def _short(self, item: Path | str) -> str:
         if isinstance(item, Path) and item.is_relative_to(self.path):
             return item.relative_to(self.path).as_posix()
         return str(item)
+
+
+def _wrap(line: str, indent: str) -> str:
+    """``line`` wrapped between words at :data:`REPORT_WIDTH` characters, later lines indented by ``indent``."""
+    return "\n".join(textwrap.wrap(line, REPORT_WIDTH, subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False)) or line
 
 
 # ---------------------------------------------------------------------------------------------- the folder
@@ -253,31 +266,52 @@ def _size_problem(shape: tuple[int, ...], size: int) -> tuple[str, str] | None:
     return None
 
 
-def _check_arguments(root: Path, image_size: int, validation_fraction: float, test_fraction: float) -> None:
+def _fraction(name: str, value: object) -> float:
+    """``value`` as a float, or a course error naming ``name`` when it is not a number (a string, None...)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CourseValueError(f"load_image_folder: {name} is a number between 0 and 1, e.g. {name}=0.2 (no "
+                               f"quotes); got {value!r}.")
+    return float(value)
+
+
+def _check_arguments(root: Path, image_size: int, validation_fraction: object, test_fraction: object) -> None:
     if root.is_file() and root.suffix.lower() in (".zip", ".tar", ".tgz", ".gz"):
-        raise ValueError(f"{root} is an archive: unpack it first, e.g. folder = unpack_archive({str(root)!r}).")
+        raise CourseValueError(f"{root} is an archive: unpack it first, e.g. folder = unpack_archive({str(root)!r}).")
     if not root.is_dir():
-        raise ValueError(f"{root} is not a folder. Give a folder with one sub-folder of images per class.")
+        raise CourseValueError(f"{root} is not a folder. Give a folder with one sub-folder of images per class.")
     if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or image_size < 8:
-        raise ValueError(f"image_size must be a whole number of pixels (at least 8), e.g. cfg.image_size; "
-                         f"got {image_size!r}.")
+        raise CourseValueError(f"image_size must be a whole number of pixels (at least 8), e.g. cfg.image_size; "
+                               f"got {image_size!r}.")
+    validation_fraction = _fraction("validation_fraction", validation_fraction)
+    test_fraction = _fraction("test_fraction", test_fraction)
     if not 0 < validation_fraction < 1:
-        raise ValueError(f"validation_fraction must be between 0 and 1, e.g. 0.2; got {validation_fraction}. "
-                         "Training needs validation images to pick its epochs (early stopping, checkpoints).")
+        raise CourseValueError(f"validation_fraction must be between 0 and 1, e.g. 0.2; got {validation_fraction}. "
+                               "Training needs validation images to pick its epochs (early stopping, checkpoints).")
     if not 0 <= test_fraction < 1 or validation_fraction + test_fraction >= 1:
-        raise ValueError(f"test_fraction must be at least 0 and leave images for training, e.g. 0.2; got "
-                         f"test_fraction={test_fraction} with validation_fraction={validation_fraction}.")
+        raise CourseValueError(f"test_fraction must be at least 0 and leave images for training, e.g. 0.2; got "
+                               f"test_fraction={test_fraction} with validation_fraction={validation_fraction}.")
 
 
-def _split(n: int, fractions: dict[str, float], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """A seeded permutation of ``range(n)`` cut into ``{split: indices}``; every split with a fraction gets one."""
-    order = rng.permutation(n)
+def _split(groups: list[object], fractions: dict[str, float], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """``{split: example indices}``: a seeded permutation of the distinct ``groups`` (one per example), cut so that
+    every split with a fraction gets at least one group and about its fraction of the examples, and no group is
+    in two splits. With one group per example this is a permutation of the examples cut by count."""
+    members: dict[object, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    keys = list(members)
+    order = [keys[i] for i in rng.permutation(len(keys))]
     cuts, start = {}, 0
     for index, (name, fraction) in enumerate(fractions.items()):
-        still_to_cut = len(fractions) - index - 1  # training keeps one image, later splits one each
-        take = min(max(1, round(n * fraction)), n - start - 1 - still_to_cut)
-        cuts[name], start = order[start:start + take], start + take
-    return {"train": order[start:], **cuts}
+        still_to_cut = len(fractions) - index - 1  # training keeps one group, later splits one each
+        most, target, taken = len(order) - start - 1 - still_to_cut, max(1, round(len(groups) * fraction)), 0
+        end = start
+        while end < start + most and (end == start or taken < target):
+            taken, end = taken + len(members[order[end]]), end + 1
+        cuts[name], start = order[start:end], end
+    indices = {name: np.array([i for key in keys_ for i in members[key]], dtype=int)
+               for name, keys_ in {"train": order[start:], **cuts}.items()}
+    return indices
 
 
 def _collect(root: Path, image_size: int, report: FolderReport) -> dict[str, list[tuple[np.ndarray, Path]]]:
@@ -310,7 +344,8 @@ def _collect(root: Path, image_size: int, report: FolderReport) -> dict[str, lis
                                                                                                    (first, file))]
                     continue
                 seen[key] = (file, child.name)
-                report.converted += [(file, note) for note in notes]
+                if notes:
+                    report.converted.append((file, "; ".join(notes)))
                 if problem:
                     report.warnings.append((file, problem[1]))
                 examples[child.name].append((resize_to_uint8(image, image_size).numpy(), file))
@@ -337,7 +372,8 @@ def _warn_about_sizes(sizes: dict[str, int], report: FolderReport) -> None:
 
 def load_image_folder(path: str | Path, image_size: int, validation_fraction: float = 0.2,
                       test_fraction: float = 0.2, seed: int = config.SEED,
-                      mirror_safe: bool | None = None) -> tuple[Splits, FolderReport]:
+                      mirror_safe: bool | None = None,
+                      group_by: Callable[[Path], object] | None = None) -> tuple[Splits, FolderReport]:
     """Return ``(Splits, FolderReport)`` for a folder with one sub-folder of images per class.
 
     Every file is decoded up front with :func:`decode_image`: unusable files are skipped, odd ones converted,
@@ -348,9 +384,21 @@ def load_image_folder(path: str | Path, image_size: int, validation_fraction: fl
     are resized into memory, so an epoch cannot fail halfway. ``mirror_safe`` (default: True, except for the
     course's stand-in folder of glyphs) says whether random flips keep a class.
 
+    Only identical pixels are caught as duplicates: a re-saved, cropped or resized copy, or the next shot of a
+    burst, is another image to the loader and can land in another split. ``group_by`` (a function of the file's
+    path) keeps every group whole: files with the same value go to the same split (a class then needs a group
+    per split, and the fractions are met as closely as whole groups allow).
+
     >>> splits, report = load_image_folder("my_photos", 64)
     >>> print(report)
+    >>> by_session = load_image_folder("my_photos", 64, group_by=lambda file: file.stem.split("_")[0])
     """
+    if not isinstance(path, (str, Path)):
+        raise CourseValueError(f"load_image_folder takes the folder's path (a string or a Path), e.g. IMAGE_FOLDER; "
+                               f"got a {type(path).__name__}.")
+    if group_by is not None and not callable(group_by):
+        raise CourseValueError(f"load_image_folder: group_by is a function from a file's path to its group, e.g. "
+                               f"group_by=lambda file: file.stem.split('_')[0]; got a {type(group_by).__name__}.")
     root = Path(path)
     _check_arguments(root, image_size, validation_fraction, test_fraction)
     report = FolderReport(root, int(image_size))
@@ -360,8 +408,13 @@ def load_image_folder(path: str | Path, image_size: int, validation_fraction: fl
 
     fractions = {"validation": validation_fraction, **({"test": test_fraction} if test_fraction else {})}
     needed = 1 + len(fractions)
+    groups = {name: [group_by(file) if group_by else file for _, file in kept] for name, kept in examples.items()}
     for name, kept in list(examples.items()):
-        if len(kept) < needed:
+        if group_by and len(kept) >= needed > len(set(groups[name])):
+            report.dropped_classes.append((name, f"its {len(kept)} images form only {len(set(groups[name]))} group(s) "
+                                                 f"(group_by): a class needs at least {needed}, one per split"))
+            del examples[name]
+        elif len(kept) < needed:
             uses = ", ".join(["training", *fractions][:-1]) + f" and {[*fractions][-1]}"
             if kept:
                 report.dropped_classes.append((name, f"only {len(kept)} usable image{'' if len(kept) == 1 else 's'}:"
@@ -370,14 +423,14 @@ def load_image_folder(path: str | Path, image_size: int, validation_fraction: fl
                 report.dropped_classes.append((name, "none of its files is usable (see Skipped)"))
             del examples[name]
     if len(examples) < 2:
-        raise ValueError(f"{root} has {len(examples)} class folder(s) with enough usable images; a classifier "
-                         f"needs at least 2 (one sub-folder of images per class).\n{report}")
+        raise CourseValueError(f"{root} has {len(examples)} class folder(s) with enough usable images; a classifier "
+                               f"needs at least 2 (one sub-folder of images per class).\n{report}")
     _warn_about_sizes({name: len(kept) for name, kept in examples.items()}, report)
 
     rows: dict[str, list[tuple[np.ndarray, Path, int]]] = {"train": [], **{s: [] for s in fractions}}
     for label, name in enumerate(examples):
         rng = np.random.default_rng([seed, zlib.crc32(name.encode())])  # a class's split: its files + the seed
-        cut = _split(len(examples[name]), fractions, rng)
+        cut = _split(groups[name], fractions, rng)
         report.counts[name] = {s: len(cut[s]) for s in rows}
         for s in rows:
             rows[s] += [(*examples[name][i], label) for i in cut[s]]
@@ -409,13 +462,14 @@ def unpack_archive(archive: str | Path, destination: str | Path | None = None) -
         with zipfile.ZipFile(archive) as z:
             bad = [n for n in z.namelist() if Path(n).is_absolute() or ".." in Path(n).parts]
             if bad:
-                raise ValueError(f"{archive} has paths outside its folder ({bad[0]}); refusing to unpack it.")
+                raise CourseValueError(f"{archive} has paths outside its folder ({bad[0]}); refusing to unpack it.")
             z.extractall(target)
     elif tarfile.is_tarfile(archive):
         with tarfile.open(archive) as t:
             t.extractall(target, filter="data")  # refuses absolute paths, links out of the folder, devices
     else:
-        raise ValueError(f"{archive} is not a .zip or .tar archive. Zip your folder of class folders and upload that.")
+        raise CourseValueError(f"{archive} is not a .zip or .tar archive. Zip your folder of class folders and "
+                               "upload that.")
     return target
 
 
@@ -451,6 +505,24 @@ def checkpoint_folder(name: str) -> Path:
     instead: the runtime's own disk is wiped when it disconnects.
     """
     return config.results_dir() / "checkpoints" / name
+
+
+def pipeline_cache(name: str, images: int, image_size: int) -> bool | str:
+    """``make_pipeline``'s ``cache=`` for ``images`` resized to ``image_size``: True (in memory) when they fit.
+
+    Resized uint8 images take ``images × image_size² × 3`` bytes; above :data:`helpers.data.MEMORY_CACHE_LIMIT`
+    they are cached to a file instead (notebook 11), ``results/cache/<name>-<image_size>px`` (the folder is made):
+    read back every epoch, not decoded again. Give each split its own ``name`` (dataset, profile, split). A run
+    stopped during the first epoch leaves ``<file>.lockfile``, which TensorFlow refuses later: delete it.
+
+    >>> pipeline_cache("cats_vs_dogs-full-train", 18_610, 224)   # 2.8 GB: to a file
+    '.../results/cache/cats_vs_dogs-full-train-224px'
+    """
+    if images * image_size * image_size * 3 <= MEMORY_CACHE_LIMIT:
+        return True
+    folder = config.results_dir() / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / f"{name}-{image_size}px")
 
 
 # ---------------------------------------------------------------------------------------------- test photos

@@ -5,6 +5,7 @@ only loads bases and reports on them.
 """
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -376,6 +377,10 @@ def training_callbacks(folder: str | Path | None = None, patience: int = 3,
 
     With ``folder`` (e.g. a Google Drive folder in Colab), ``BackupAndRestore`` saves after every epoch: run
     the same ``fit`` again after a restart and it resumes at the next epoch; ``best.keras`` keeps the best.
+    Called again after a restart (new callbacks, as a new kernel makes them), it finds the backup and gives
+    ``ModelCheckpoint`` the best value so far (kept in ``best.json``) as its ``initial_value_threshold``, so a
+    worse resumed epoch does not overwrite ``best.keras``. ``EarlyStopping`` has no such setting: its patience
+    and its best weights start again with the resumed epochs.
     After a resumed fit the model remembers the restored epoch: a later fit on the same model starts from it,
     so `fit(epochs=n)` with n no greater than that epoch trains nothing (Keras 3.13-3.15). Give a later fit
     epochs beyond it, or build the model again.
@@ -385,11 +390,34 @@ def training_callbacks(folder: str | Path | None = None, patience: int = 3,
     if folder is not None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        best = _BestCheckpoint.saved_best(folder, monitor) if (folder / "backup").is_dir() else None
         callbacks += [
             keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch"),
-            keras.callbacks.ModelCheckpoint(str(folder / "best.keras"), monitor=monitor, save_best_only=True),
+            _BestCheckpoint(str(folder / "best.keras"), monitor=monitor, save_best_only=True,
+                            initial_value_threshold=best),
         ]
     return callbacks
+
+
+class _BestCheckpoint(keras.callbacks.ModelCheckpoint):
+    """``ModelCheckpoint`` that also writes its best value so far to ``best.json`` beside the model file."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        super().on_epoch_end(epoch, logs)
+        if self.best is not None and np.isfinite(self.best):
+            Path(self.filepath).with_suffix(".json").write_text(
+                json.dumps({"monitor": self.monitor, "best": float(self.best)}))
+
+    @staticmethod
+    def saved_best(folder: Path, monitor: str) -> float | None:
+        """The best ``monitor`` value written to ``folder/best.json`` with ``best.keras``, or None."""
+        try:
+            saved = json.loads((folder / "best.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if saved.get("monitor") != monitor or not (folder / "best.keras").is_file():
+            return None
+        return float(saved["best"])
 
 
 class EpochLine(keras.callbacks.Callback):

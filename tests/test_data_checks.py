@@ -57,7 +57,7 @@ CHECKS = [
     Check("03", "the expected preprocessing beats raw pixels by 5+ points", ALL,
           REAL_RUN + ": 86.3% vs 61.3% validation", real=True),
     Check("05", "beats chance (50%) by 15+ points", ALL,
-          REAL_RUN + ": 76.7% test; " + BENCH + ": frozen base 77-78% test", real=True),
+          REAL_RUN + ": 76.7% test; " + BENCH + ": frozen base 77-79% test", real=True),
     Check("05", "an epoch on cached features is faster than recomputing the base", ALL,
           REAL_RUN + ": 5x", real=True),
     Check("06", "a 100x learning rate does worse than the low one", OFFLINE,

@@ -389,3 +389,101 @@ def test_test_photos_are_photo_sized_jpegs_that_do_not_compress_to_nothing(tmp_p
     assert image.shape == (375, 500, 3)
     assert all(30_000 < p.stat().st_size < 150_000 for p in paths)  # tf_flowers' photos average about 60 kB
     assert paths[0].read_bytes() != paths[1].read_bytes()
+
+
+# ------------------------------------------------------------------------------ issue 22 (13, 21), issue 23
+def test_a_bad_argument_is_a_course_error_shown_without_a_traceback(tmp_path):
+    from helpers.errors import CourseValueError
+
+    _class_folder(tmp_path / "p", "a", 5, seed=1)
+    _class_folder(tmp_path / "p", "b", 5, seed=2)
+    for args, kwargs, message in (((tmp_path / "nope", 32), {}, "not a folder"),
+                                  ((tmp_path / "p", 32), {"validation_fraction": "0.2"},
+                                   r"validation_fraction is a number between 0 and 1, e\.g\. validation_fraction=0\.2 "
+                                   r"\(no quotes\); got '0\.2'"),
+                                  ((tmp_path / "p", 32), {"test_fraction": None}, "test_fraction is a number"),
+                                  ((None, 32), {}, "takes the folder's path.*got a NoneType"),
+                                  ((tmp_path / "p", 32), {"group_by": "stem"}, "group_by is a function")):
+        with pytest.raises(CourseValueError, match=message) as caught:
+            images.load_image_folder(*args, **kwargs)
+        assert len(caught.value._render_traceback_()) == 1, "one line in a notebook, no traceback"
+
+
+def test_a_file_converted_in_several_ways_is_one_row_of_the_report(tmp_path):
+    root = tmp_path / "photos"
+    _class_folder(root, "a", 3, seed=1)
+    _class_folder(root, "b", 3, seed=2)
+    frames = [_photo(50 + i).convert("P") for i in range(3)]
+    frames[0].save(root / "a" / "animated.gif", save_all=True, append_images=frames[1:])
+    _, report = images.load_image_folder(root, 32, validation_fraction=0.25, test_fraction=0.25)
+    rows = [why for file, why in report.converted if file.name == "animated.gif"]
+    assert len(rows) == 1 and "3 frames (GIF)" in rows[0] and "palette (P) → RGB" in rows[0]
+    assert "Converted (1):" in str(report)
+
+
+def test_the_printed_report_wraps_between_words_within_its_width(tmp_path):
+    root = tmp_path / "photos"
+    _class_folder(root, "a", 3, seed=1)
+    _class_folder(root, "b", 3, seed=2)
+    _save(root / "a" / "wide.png", _photo(9, (200, 20)))  # distorted: a long "Check" line
+    _, report = images.load_image_folder(root, 32, validation_fraction=0.25, test_fraction=0.25)
+    text = str(report)
+    words = " ".join(text.split())
+    assert all(len(line) <= images.REPORT_WIDTH for line in text.splitlines())
+    assert "crop it, or remove it if it is not a real example" in words, "wrapped between words: no word cut"
+    assert any(line.startswith("      ") for line in text.splitlines()), "continuation lines are indented"
+
+
+def test_group_by_keeps_every_group_in_one_split_and_the_split_stays_stratified(tmp_path):
+    root = tmp_path / "photos"
+    for name, seed in (("a", 1), ("b", 2)):  # 8 shooting sessions per class, 3 shots each
+        for session in range(8):
+            for shot in range(3):
+                _save(root / name / f"s{session}_{shot}.png", _photo(seed * 1000 + session * 10 + shot))
+    by_session = lambda file: file.stem.split("_")[0]  # noqa: E731
+    splits, report = images.load_image_folder(root, 32, group_by=by_session)
+    where = {}
+    for split, files in report.files.items():
+        for file in files:
+            where.setdefault((file.parent.name, by_session(file)), set()).add(split)
+    assert len(where) == 16 and all(len(splits_) == 1 for splits_ in where.values()), "no session in two splits"
+    assert all(set(counts.values()) <= {3, 6, 9, 12, 15, 18} for counts in report.counts.values())
+    assert {name: counts["validation"] for name, counts in report.counts.items()} == {"a": 6, "b": 6}  # 0.2 of 24
+    again, _ = images.load_image_folder(root, 32, group_by=by_session)
+    assert again.sizes == splits.sizes
+    ungrouped, plain = images.load_image_folder(root, 32)  # without groups, sessions straddle splits
+    straddle = {}
+    for split, files in plain.files.items():
+        for file in files:
+            straddle.setdefault((file.parent.name, by_session(file)), set()).add(split)
+    assert any(len(s) > 1 for s in straddle.values())
+
+
+def test_a_class_with_fewer_groups_than_splits_is_dropped_with_the_reason(tmp_path):
+    root = tmp_path / "photos"
+    _class_folder(root, "a", 6, seed=1)
+    _class_folder(root, "b", 6, seed=2)
+    _class_folder(root, "c", 6, seed=3)
+    _, report = images.load_image_folder(root, 32, group_by=lambda file: file.parent.name == "c" or file.stem)
+    assert dict(report.dropped_classes) == {"c": "its 6 images form only 1 group(s) (group_by): a class needs at "
+                                                 "least 3, one per split"}
+
+
+# ------------------------------------------------------------------------------ issue 22 item 6: caching
+def test_the_full_profile_caches_the_training_split_to_a_file_the_others_in_memory(monkeypatch, tmp_path):
+    from helpers import catalogue
+    from helpers.config import PROFILES
+
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
+    spec = catalogue.DATASETS["cats_vs_dogs"]
+    full = PROFILES["full"]
+    train = round(spec.train_size * 0.8)  # "train[:80%]": 18,610 images, 2.8 GB at 224 px
+    assert spec.splits["train"] == "train[:80%]"
+    cache = images.pipeline_cache("cats_vs_dogs-full-train", train, full.image_size)
+    assert cache == str(tmp_path / "cache" / "cats_vs_dogs-full-train-224px") and (tmp_path / "cache").is_dir()
+    assert images.pipeline_cache("cats_vs_dogs-full-validation", train // 8, full.image_size) is True
+    for name in ("offline", "quick"):  # at most a tenth of the data at 128 px, 200 photos at 64 px: in memory
+        assert images.pipeline_cache("cats_vs_dogs", 2_400, PROFILES[name].image_size) is True
+    ds = tf.data.Dataset.from_tensor_slices((np.zeros((3, 8, 8, 3), np.uint8), np.arange(3)))
+    batches = data.make_pipeline(ds, 8, batch_size=2, cache=cache)
+    assert sum(len(y) for _, y in batches) == 3 and list((tmp_path / "cache").glob("cats_vs_dogs-full-train-224px*"))
