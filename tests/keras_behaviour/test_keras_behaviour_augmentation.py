@@ -44,3 +44,23 @@ def test_zooming_in_can_crop_an_object_at_the_edge_out_of_frame_the_course_only_
     for seed in range(5):
         shown = augmentation_layers(seed=seed, flip=False)(_edge_object(), training=True)
         assert np.asarray(shown).max() > 100  # still in frame after every draw
+
+
+NB01 = "notebooks/01_what_is_transfer_learning.ipynb"
+
+
+def test_a_new_batchnorm_normalises_nothing_in_inference_mode_until_its_statistics_are_estimated():
+    """Backs:
+      notebooks/01_what_is_transfer_learning.ipynb: "a new `BatchNormalization` layer's moving statistics start at mean 0 and variance 1, so in inference mode it normalises nothing"
+      notebooks/01_what_is_transfer_learning.ipynb: "A fair random baseline re-estimates the moving statistics on the training photos, one pass in training mode"
+    """
+    from helpers.standins import recalibrate_batchnorm
+
+    x = np.random.default_rng(0).normal(5.0, 0.1, (64, 4)).astype("float32")  # far from mean 0, variance 1
+    bn = keras.layers.BatchNormalization()
+    model = keras.Sequential([keras.Input((4,)), bn])
+    assert np.allclose(bn.moving_mean.numpy(), 0) and np.allclose(bn.moving_variance.numpy(), 1)
+    np.testing.assert_allclose(model(x, training=False), x / np.sqrt(1 + bn.epsilon), rtol=1e-5)  # (x - 0) / 1
+    recalibrate_batchnorm(model, x, batch=len(x), batches=1)
+    normalised = np.asarray(model(x, training=False))
+    assert abs(normalised.mean()) < 1e-3 and 0.5 < normalised.std() < 1.5
