@@ -40,3 +40,18 @@ def test_02_the_classifier_rows_count_includes_its_1000_class_layer():
     assert round(classifier.params_millions - vector.params_millions, 2) == round(1280 * 1001 / 1e6, 2) == 1.28
     text = _cell("02_select_a_pretrained_model.ipynb", "Parameter counts are for")
     assert "`mobilenet_v2_hub_classifier`" in text and "adds 1.28 million to the base's 2.26" in text
+
+
+def test_08_evaluates_each_method_once_on_test_and_says_it_is_a_comparison_study():
+    """08 reports the frozen head's and the fine-tuned model's test accuracy (09 compares them): each once, and the
+    notebook says why that is allowed; the choice between them is made on validation."""
+    nb = nbformat.read(REPO / "notebooks" / "solutions" / "08_exercise_vgg16_fine_tune.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    text = " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown").split())
+    assert code.count(".evaluate(") == 2
+    assert code.count("test_ds") == 2 and "model.evaluate(test_ds" in code  # built once, evaluated once
+    assert "features_dataset(test_features" in code.split("head.evaluate(")[1].split(")")[0] + ")"
+    assert "Exercises 07–09 are also a *comparison study*" in text and "no test score chooses anything" in text
+    assert "The model is chosen: now report it" not in text
+    decision = code.index('expect(fine_val_accuracy >= frozen_val_accuracy')
+    assert decision < code.index("model.evaluate(test_ds")  # validation decides before the test split is read
