@@ -1,6 +1,6 @@
-"""What notebook 03 says about Keras' random rotation and zoom, shown on tiny images (the format of
-tests/keras_behaviour/test_keras_behaviour.py: each test's ``Backs:`` lines quote the sentences it backs, and that
-module's checker verifies they still stand in their files)."""
+"""What notebook 03 says about Keras' random rotation and zoom, and 01 about a new BatchNorm's statistics, shown on
+tiny inputs (the format of tests/keras_behaviour/test_keras_behaviour.py: each test's ``Backs:`` lines quote the
+sentences it backs, and that module's checker verifies they still stand in their files)."""
 from __future__ import annotations
 
 import keras
