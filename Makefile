@@ -51,7 +51,14 @@ setup: $(STAMP)  ## learner: create .venv and install the course (make lab does 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)  # containers often run as root
 
 # The notebooks ask for the kernel "python3"; this JupyterLab is the .venv's, so its python3 is the course's.
-lab: $(STAMP)  ## learner: set up (first time) and open JupyterLab on notebooks/
+# Its default settings (overrides.json in the .venv) switch off the "get notified about official Jupyter news?"
+# pop-up and the update check; a learner's own JupyterLab settings still win.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_OVERRIDES): scripts/jupyterlab_overrides.json $(STAMP)
+	mkdir -p $(dir $@)
+	cp scripts/jupyterlab_overrides.json $@
+
+lab: $(STAMP) $(LAB_OVERRIDES)  ## learner: set up (first time) and open JupyterLab on notebooks/
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(NOTEBOOKS)
 
 # Execute every notebook headless; executed copies and HTML go to build/.

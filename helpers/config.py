@@ -76,8 +76,8 @@ PROFILES: dict[str, Profile] = {
         # the head's rate; what that gains on the real photos: benchmarks/real_photos.py (results/real_photos.json)
         head_epochs=10, fine_tune_epochs=10, head_learning_rate=1e-3, fine_tune_learning_rate=1e-4,
         fine_tune_at=54,
-        summary="bundled in data/: real flower photos and real ImageNet MobileNetV2 weights (alpha 0.35), at "
-                "64 px, and labelled glyph STAND-INS for VGG16 (07-09): no network needed",
+        summary="bundled in data/: real flower photos and real ImageNet MobileNetV2 weights, alpha 0.35, at "
+                "64 px, and labelled glyph STAND-INS for VGG16 in 07-09: no network needed",
     ),
     "quick": Profile(
         name="quick", real_assets=True, image_size=128, batch_size=32,
@@ -171,35 +171,52 @@ def results_dir() -> Path:
     return Path(os.environ.get("COURSE_RESULTS_DIR") or REPO_ROOT / "results")
 
 
-SWITCH_PROFILE = ("Change it: start Jupyter with COURSE_PROFILE=offline|quick|full (e.g. `COURSE_PROFILE=offline "
-                  "make lab`), or run `%env COURSE_PROFILE=offline` in a cell, then this cell and the rest again.")
-"""How to switch profiles, in the order that works (a kernel restart would erase a value set in a cell)."""
+BANNER_WIDTH = 88
+"""The banner's width in characters: its lines wrap between words at this width, not mid-word in a narrow window."""
+
+
+def switch_profile(active: str) -> str:
+    """How to switch profiles, in the order that works, with an example other than ``active``.
+
+    (A kernel restart would erase a value set in a cell.)
+    """
+    other = "quick" if active == "offline" else "offline"
+    return (f"Change it: start Jupyter with COURSE_PROFILE=offline|quick|full, e.g. `COURSE_PROFILE={other} make "
+            f"lab`; or run `%env COURSE_PROFILE={other}` in a cell, then this cell and the rest again.")
+
+
 SEED_NOTE = ("Seed {seed}: the same initial weights, data order and augmentations on every run; results still "
-             "vary by a point or so between runs and machines (thread timing, oneDNN, GPU maths).")
+             "vary by a point or so between runs and machines: thread timing, oneDNN, GPU maths.")
 
 
 def banner(resolution: Resolution) -> str:
-    """The text the setup cell prints: profile, why, how to change it, versions, GPU, what the seed fixes."""
+    """The text the setup cell prints: profile, why, how to change it, versions, GPU, what the seed fixes.
+
+    Each line wraps between words at :data:`BANNER_WIDTH`; no bracket holds another.
+    """
+    import textwrap
+
     p = resolution.profile
-    rule = "=" * 78
-    lines = [rule, f"Profile: {p.name.upper()}  ({p.summary})", f"Why: {resolution.reason}."]
+    lines = [f"Profile: {p.name.upper()}, {p.summary}.", f"Why: {resolution.reason}."]
     if not p.real_assets:
-        lines.append("Offline: the photos and MobileNetV2's ImageNet weights are real but small (998 flower photos, "
-                     "alpha 0.35, 64 px); VGG16 with its glyph data, and the TF Hub ImageNet classifier (a "
-                     "glyph-letter network), are labelled STAND-INS (data/README.md).")
+        lines.append("Offline: the photos and MobileNetV2's ImageNet weights are real but small: 998 flower photos, "
+                     "alpha 0.35, 64 px. VGG16 with its glyph data, and the TF Hub ImageNet classifier (a "
+                     "glyph-letter network), are labelled STAND-INS; data/README.md says more.")
     if runtime.in_test_harness():
         lines.append(f"TEST HARNESS ({os.environ['COURSE_HARNESS']}): assets are mocked, results mean nothing.")
     lines += [
-        SWITCH_PROFILE,
+        switch_profile(p.name),
         "  ".join(f"{k} {v}" for k, v in runtime.versions().items()),
         ("GPU: yes" + (" (SIMULATED by the test harness: the GPU code path on a CPU)" if runtime.simulated_gpu() else "")
          + ("; mixed precision on (float16 maths, float32 weights)" if p.real_assets else ""))
         if resolution.gpu else
         "GPU: none, training runs on the CPU. In Colab: Runtime > Change runtime type > T4 GPU.",
         SEED_NOTE.format(seed=SEED),
-        rule,
     ]
-    return "\n".join(lines)
+    wrapped = [row for line in lines for row in textwrap.wrap(line, BANNER_WIDTH, subsequent_indent="  ",
+                                                              break_long_words=False, break_on_hyphens=False)]
+    rule = "=" * BANNER_WIDTH
+    return "\n".join([rule, *wrapped, rule])
 
 
 def _check_environment() -> None:

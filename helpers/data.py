@@ -173,11 +173,13 @@ def resize(image: tf.Tensor, size: int) -> tf.Tensor:
 
 
 def augmentation_layers(seed: int = config.SEED, flip: bool = True) -> keras.Sequential:
-    """Return a seeded ``keras.Sequential``: random horizontal flip (if ``flip``), rotation ±18°, zoom ±10%.
+    """Return a seeded ``keras.Sequential``: random horizontal flip (if ``flip``), rotation ±18°, zoom out ≤10%.
 
     Flip only data whose mirror image keeps its class (``splits.mirror_safe``): a mirrored cat is a cat,
     a mirrored 7 is not a 7. Active only when called with ``training=True``; :func:`make_pipeline` applies
-    it to training batches.
+    it to training batches. Every augmented image keeps its label true: the uncovered corners are filled
+    with black (``fill_mode="constant"``), not with a mirrored copy of the image that could add a second,
+    partial object, and the zoom only zooms out, so it never crops an object near the edge out of frame.
 
     Each layer gets its own seed, derived from ``seed``: Keras random layers with equal seeds draw equal
     numbers, so they would flip, rotate and zoom in lock-step. The rotation and zoom draws do not depend on
@@ -185,7 +187,8 @@ def augmentation_layers(seed: int = config.SEED, flip: bool = True) -> keras.Seq
     """
     flip_seed, rotation_seed, zoom_seed = (int(s) for s in np.random.default_rng(seed).integers(2**31, size=3))
     layers = [keras.layers.RandomFlip("horizontal", seed=flip_seed)] if flip else []
-    layers += [keras.layers.RandomRotation(0.05, seed=rotation_seed), keras.layers.RandomZoom(0.1, seed=zoom_seed)]
+    layers += [keras.layers.RandomRotation(0.05, fill_mode="constant", seed=rotation_seed),
+               keras.layers.RandomZoom((0.0, 0.1), fill_mode="constant", seed=zoom_seed)]  # > 0: zooms out
     return keras.Sequential(layers, name="augmentation")
 
 

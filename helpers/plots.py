@@ -30,6 +30,11 @@ COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 LINESTYLES = ["-", "--", "-.", ":"]
 RIGHT, WRONG = "#0072B2", "#D55E00"  # blue / vermillion, always paired with ✓ / ✗
+FIGURE_WIDTH = 10.0
+"""Inches every figure is wide (1,000 px inline at matplotlib's 100 dpi): the width of a notebook's output area
+in JupyterLab or Colab on a laptop screen, so a figure uses the width it is shown in."""
+MAX_CELL = FIGURE_WIDTH / 2
+"""The widest an image of a grid gets, when there are fewer images than columns (one mistake: half the width)."""
 
 
 def _finish(fig: Figure, title: str | None, note: str | None, ax: Any = None) -> Figure:
@@ -48,14 +53,16 @@ def _finish(fig: Figure, title: str | None, note: str | None, ax: Any = None) ->
     return fig
 
 
-def _grid(n: int, ncols: int, size: float = 2.2, title_lines: int = 1) -> tuple[Figure, list[Any]]:
-    """A figure with exactly ``n`` image axes (no empty cells left over), ticks off.
+def _grid(n: int, ncols: int, title_lines: int = 1) -> tuple[Figure, list[Any]]:
+    """A figure with exactly ``n`` image axes (no empty cells left over), ticks off, :data:`FIGURE_WIDTH` wide.
 
     Each row leaves room for titles of ``title_lines`` lines, so a title never covers the image above it
-    (constrained layout keeps the images square and the titles outside them).
+    (constrained layout keeps the images square and the titles outside them). Fewer images than columns get
+    wider cells, up to :data:`MAX_CELL`.
     """
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
+    size = min(FIGURE_WIDTH / ncols, MAX_CELL)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.22 * title_lines) * nrows + 0.6),
                              squeeze=False, layout="constrained")
     flat = list(axes.ravel())
@@ -120,7 +127,7 @@ def plot_history(*histories: Any, fine_tune_at: int | None = None,
         if not any(metric in log for log in logs):
             known = sorted({k for log in logs for k in log})
             raise KeyError(f"no {metric!r} in the history; it has {known}. Pass metrics=(...) with those.")
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(FIGURE_WIDTH, 3.8), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         train = joined(metric)
         epochs = np.arange(1, len(train) + 1)
@@ -168,7 +175,7 @@ def show_images(images: Any, labels: Any, class_names: Sequence[str], prediction
     return _finish(fig, title, note)
 
 
-def plot_augmentation(image: Any, augment: Callable[[Any], Any], n: int = 8, ncols: int = 3,
+def plot_augmentation(image: Any, augment: Callable[[Any], Any], n: int = 8, ncols: int = 6,
                       note: str | None = None, title: str | None = "Data augmentation") -> Figure:
     """A grid of the original ``image`` and ``n`` augmented versions of it.
 
@@ -193,19 +200,27 @@ def plot_augmentation(image: Any, augment: Callable[[Any], Any], n: int = 8, nco
 
 def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str], note: str | None = None,
                           title: str | None = "Confusion matrix") -> Figure:
-    """A figure of the confusion matrix with the count written in every cell (rows: true class)."""
+    """A figure of the confusion matrix twice: the count in every cell, and each row as a share of its true class.
+
+    Rows are true classes; the right panel's diagonal is each class's recall.
+    """
     counts = confusion_matrix(y_true, y_pred, len(class_names))
     k = len(class_names)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * k, 0.8 + 0.9 * k))
-    ax.imshow(counts, cmap="cividis")
-    high = counts.max() / 2 if counts.size else 0
-    for (i, j), c in np.ndenumerate(counts):
-        ax.text(j, i, str(c), ha="center", va="center", color="black" if c > high else "white")
-    ax.set_xticks(range(k), class_names, rotation=45, ha="right")
-    ax.set_yticks(range(k), class_names)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    return _finish(fig, title, note, ax)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+    fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 0.5 * FIGURE_WIDTH), layout="constrained")
+    panels = [(counts, "count", lambda c: str(c), counts.max() / 2 if counts.size else 0),
+              (shares, "share of the true class", lambda c: f"{c:.0%}", 0.5)]
+    for ax, (values, name, text, high) in zip(axes, panels):
+        ax.imshow(values, cmap="cividis", vmin=0)
+        for (i, j), c in np.ndenumerate(values):
+            ax.text(j, i, text(c), ha="center", va="center", color="black" if c > high else "white")
+        ax.set_xticks(range(k), class_names, rotation=45 if k > 3 else 0, ha="right" if k > 3 else "center")
+        ax.set_yticks(range(k), class_names)
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("true class")
+        ax.set_title(name)
+    return _finish(fig, title, note)
 
 
 
@@ -220,7 +235,7 @@ def show_worst_mistakes(images: Any, y_true: Any, logits: Any, class_names: Sequ
     wrong = np.flatnonzero(pred != true)
     worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:n]
     if worst.size == 0:
-        fig, ax = plt.subplots(figsize=(4, 1.5))
+        fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 1.5))
         ax.axis("off")
         ax.text(0.5, 0.5, "No mistakes in these examples ✓", ha="center", va="center")
     else:
@@ -247,7 +262,7 @@ def plot_comparison(results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[
     names = list(runs)
     values = [float(runs[name][metric]) for name in names]
     as_percent = "acc" in metric and all(0 <= v <= 1 for v in values)
-    fig, ax = plt.subplots(figsize=(1.5 + 1.6 * len(names), 3.8))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8))
     bars = ax.bar(range(len(names)), values, color=COLORS[0], edgecolor="black")
     ax.bar_label(bars, labels=[f"{v:.1%}" if as_percent else f"{v:.3g}" for v in values], padding=2)
     ax.set_xticks(range(len(names)), names, rotation=20 if len(names) > 3 else 0, ha="center")
@@ -268,7 +283,7 @@ def plot_data_efficiency(curves: Mapping[str, Mapping[float, float]], note: str 
     >>> fig = plot_data_efficiency({"from scratch": {0.1: 0.61, 1.0: 0.80},
     ...                             "transfer":     {0.1: 0.88, 1.0: 0.95}})
     """
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.5))
     sizes = [float(s) for curve in curves.values() for s in curve]
     fractions = bool(sizes) and max(sizes) <= 1.0
     for i, (name, curve) in enumerate(curves.items()):
@@ -308,7 +323,7 @@ def plot_projection(features: Any, labels: Any, class_names: Sequence[str], note
     """
     points, share = _pca_2d(features)
     labels = to_class_indices(labels)
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 5))
     for c, name in enumerate(class_names):
         mine = points[labels == c]
         ax.scatter(mine[:, 0], mine[:, 1], s=22, alpha=0.8, label=name, color=COLORS[c % len(COLORS)],
@@ -351,7 +366,7 @@ def plot_learning_rate_sweep(rates: Any, losses: Any, marks: Mapping[str, float]
                              note: str | None = None, title: str | None = "Learning-rate sweep") -> Figure:
     """Loss against learning rate (log scale) from one sweep, with a dashed vertical line per named rate in
     ``marks`` (``{"suggested": 3e-3, "course default": 1e-3}``)."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8))
     ax.plot(rates, losses, color=COLORS[0], marker=".", label="loss (smoothed)")
     ax.set_xscale("log")
     ax.set_xlabel("learning rate (log scale)")

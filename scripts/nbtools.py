@@ -35,11 +35,16 @@ def notebook_paths() -> list[Path]:
     return sorted(p for p in (REPO / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
+BADGE_IMAGE = REPO / "notebooks" / "images" / "colab-badge.svg"
+"""The badge's picture, shipped in the repository: it shows offline too (Colab's own is on colab.research.google.com)."""
+
+
 def colab_badge(path: Path) -> str:
-    """The Open-in-Colab badge for the notebook at ``path`` (built from config.REPO_URL)."""
+    """The Open-in-Colab badge for the notebook at ``path`` (built from config.REPO_URL), its image relative."""
     relative = path.resolve().relative_to(REPO).as_posix()
     repo = REPO_URL.removeprefix("https://github.com/")
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+    image = Path(os.path.relpath(BADGE_IMAGE, path.resolve().parent)).as_posix()
+    return (f"[![Open In Colab]({image})]"
             f"(https://colab.research.google.com/github/{repo}/blob/main/{relative})")
 
 

@@ -1,6 +1,7 @@
 """Profiles, deciding the profile, and the setup banner."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -84,3 +85,33 @@ def test_setup_returns_the_profile_and_prints_the_banner(monkeypatch, capsys):
     profile = config.setup()
     assert profile is config.PROFILES["quick"]
     assert "Profile: QUICK" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", list(config.PROFILES))
+def test_banner_lines_wrap_between_words_within_its_width(monkeypatch, name):
+    monkeypatch.setenv("COURSE_PROFILE", name)
+    text = config.banner(config.resolve_profile())
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= config.BANNER_WIDTH
+    monkeypatch.setattr(config, "BANNER_WIDTH", 10_000)  # unwrapped: one line per item
+    unwrapped = config.banner(config.resolve_profile())
+    assert len(unwrapped.splitlines()) < len(lines)  # something did wrap
+    assert text.split()[1:-1] == unwrapped.split()[1:-1]  # the same words: none was cut
+
+
+@pytest.mark.parametrize("name", list(config.PROFILES))
+def test_banner_change_it_example_offers_another_profile(monkeypatch, name):
+    monkeypatch.setenv("COURSE_PROFILE", name)
+    text = " ".join(config.banner(config.resolve_profile()).split())
+    offered = re.findall(r"`COURSE_PROFILE=(\w+) make lab`", text) + re.findall(r"`%env COURSE_PROFILE=(\w+)`", text)
+    assert len(offered) == 2 and set(offered) <= set(config.PROFILES) - {name}
+
+
+@pytest.mark.parametrize("name", list(config.PROFILES))
+def test_banner_brackets_never_nest(monkeypatch, name):
+    monkeypatch.setenv("COURSE_PROFILE", name)
+    depth = deepest = 0
+    for char in config.banner(config.resolve_profile()):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    assert depth == 0 and deepest <= 1

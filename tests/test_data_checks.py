@@ -51,9 +51,17 @@ REAL_RUN = "offline nbval run on real photos and real ImageNet MobileNetV2 (alph
 BENCH = "benchmarks/results/real_photos.json (roses vs tulips, real photos, 3 seeds)"
 
 CHECKS = [
+    Check("00", "a frozen pre-trained base and a new head beat chance (50%) clearly", OFFLINE,
+          REAL_RUN + ": 81.2% validation after 5 epochs on the 200 training photos (issue 22 item 15)", real=True),
     Check("01", "pre-trained features beat random ones by 15+ points", ALL,
-          REAL_RUN + ": 86.3% vs 50.0% validation (the random base's features are near zero, so its probe answers "
-          "one class: issue 22 item 17)", real=True),
+          REAL_RUN + ": 86.3% vs 45.0% validation, the random base's BatchNorm statistics re-estimated (issue 22 "
+          "item 17)", real=True),
+    Check("01", "a head on the random base's features stays near chance (50%)", OFFLINE,
+          REAL_RUN + ": 45.0% validation; six other random initialisations gave 41-54%, measured for issue 22 item "
+          "17", real=True),
+    Check("02", "VGG16 is the slowest of the four on a CPU", OFFLINE,
+          "offline nbval run (random weights: speed does not depend on them): compiled inference at 64 px on 2 CPU "
+          "cores, MobileNetV2 346 > EfficientNetB0 212 > ResNet50 51 > VGG16 8 images/s"),
     Check("03", "the expected preprocessing beats raw pixels by 5+ points", ALL,
           REAL_RUN + ": 86.3% vs 61.3% validation", real=True),
     Check("05", "beats chance (50%) by 15+ points", ALL,

@@ -160,8 +160,15 @@ def test_plot_confusion_matrix_writes_each_count():
     fig = plots.plot_confusion_matrix(Y_TRUE, Y_PRED, CLASSES, note="stand-in data")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["1", "1", "0", "0", "2", "0", "2", "0", "1"]
-    assert ax.get_title() == "Confusion matrix (stand-in data)"
+    assert fig._suptitle.get_text() == "Confusion matrix (stand-in data)"
     assert [t.get_text() for t in ax.get_xticklabels()] == CLASSES
+
+
+def test_plot_confusion_matrix_shows_each_row_as_a_share_of_its_true_class():
+    fig = plots.plot_confusion_matrix(Y_TRUE, Y_PRED, CLASSES, note="")
+    shares = fig.axes[1]
+    assert shares.get_title() == "share of the true class"
+    assert [t.get_text() for t in shares.texts] == ["50%", "50%", "0%", "0%", "100%", "0%", "67%", "0%", "33%"]
 
 
 def test_show_worst_mistakes_orders_by_confidence_and_shows_it():
@@ -311,3 +318,32 @@ def test_learning_rate_sweep_plot_is_log_scaled_and_marks_each_named_rate():
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 3
     assert any("suggested: 1e-03" in text.get_text() for text in ax.get_legend().get_texts())
     plt.close(fig)
+
+
+# --- sizes ------------------------------------------------------------------------------------------------
+
+def _widths():
+    images = np.zeros((16, 8, 8, 3), dtype=np.uint8)
+    yield "history", plots.plot_history({"loss": [1.0, 0.5]}, metrics=("loss",))
+    yield "images", plots.show_images(images, [0] * 16, CLASSES)
+    yield "augmentation", plots.plot_augmentation(images[0], lambda batch: batch, n=5)
+    yield "confusion", plots.plot_confusion_matrix([0, 1], [0, 1], ["cat", "dog"])
+    yield "mistakes", plots.show_worst_mistakes(images[:8], [1] * 8, [[2.0, 0.0]] * 8, ["cat", "dog"])
+    yield "no mistakes", plots.show_worst_mistakes(images[:2], [0, 1], [-2.0, 2.0], ["cat", "dog"])
+    yield "comparison", plots.plot_comparison({"a": {"test_accuracy": 0.5}})
+    yield "efficiency", plots.plot_data_efficiency({"a": {10: 0.5, 100: 0.7}})
+    yield "projection", plots.plot_projection(np.random.default_rng(0).normal(size=(10, 4)), [0, 1] * 5, ["a", "b"])
+    yield "grad-cam", plots.show_grad_cam(images[:4], np.zeros((4, 2, 2)), [0] * 4, [0] * 4, ["cat", "dog"])
+    yield "learning-rate sweep", plots.plot_learning_rate_sweep([1e-4, 1e-3], [1.0, 0.5])
+
+
+def test_every_figure_is_as_wide_as_the_output_area():
+    widths = {name: fig.get_size_inches()[0] for name, fig in _widths()}
+    assert widths == pytest.approx({name: plots.FIGURE_WIDTH for name in widths})
+
+
+def test_a_grid_of_fewer_images_than_columns_gets_wider_cells_up_to_half_the_width():
+    one = plots.show_worst_mistakes(np.zeros((1, 8, 8, 3)), [1], [[2.0, 0.0]], ["cat", "dog"])
+    two = plots.show_images(np.zeros((2, 8, 8, 3)), [0, 1], CLASSES)
+    assert one.get_size_inches()[0] == pytest.approx(plots.MAX_CELL) == plots.FIGURE_WIDTH / 2
+    assert two.get_size_inches()[0] == pytest.approx(plots.FIGURE_WIDTH)

@@ -44,14 +44,19 @@ def _settings(folder: Path) -> Path:
     overrides = {
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                            "checkForUpdates": False},
-    }
+    }  # no news pop-up: the app settings `make lab` installs (_app_settings) switch it off
     for name, values in overrides.items():
         plugin, file = name.split(".jupyterlab-settings")[0].rsplit("/", 1)
         path = folder / plugin / f"{file}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
+    return folder
+
+
+def _app_settings(folder: Path) -> Path:
+    """JupyterLab's app settings as `make lab` installs them: the course's overrides.json (no news pop-up)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "scripts" / "jupyterlab_overrides.json", folder / "overrides.json")
     return folder
 
 
@@ -72,7 +77,8 @@ def lab(tmp_path_factory):
     log = open(root / "lab.log", "w")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root"],
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root",
+         f"--LabApp.app_settings_dir={_app_settings(root / '.app-settings')}"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
@@ -127,6 +133,7 @@ def run_all(browser, lab, notebook: str):
         pytest.fail(f"JupyterLab asked for a kernel: {dialog.inner_text()[:300]!r}; the notebooks ask for python3, "
                     "which must be this environment's own kernel")
     page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).wait_for(timeout=120_000)
+    assert page.get_by_text("official Jupyter news").count() == 0, "JupyterLab asks about news: see `make lab`"
     for _ in range(5):  # a Run All sent while the kernel is still connecting is dropped: send it again
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
