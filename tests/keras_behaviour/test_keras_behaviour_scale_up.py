@@ -139,6 +139,39 @@ def test_random_augmentation_layers_act_only_in_training():
     assert all(np.array_equal(f, i) or np.array_equal(f, i[:, ::-1]) for f, i in zip(flipped, images))
 
 
+def _dataset_ops_after_rewrites(dataset: tf.data.Dataset) -> set[str]:
+    """The dataset ops tf.data runs for ``dataset`` once its options' graph rewrites are applied."""
+    from tensorflow.python.data.util import structure
+
+    final = tf.raw_ops.FinalizeDataset(  # what iterating applies: the options' graph rewrites
+        input_dataset=dataset._variant_tensor, output_types=structure.get_flat_tensor_types(dataset.element_spec),
+        output_shapes=structure.get_flat_tensor_shapes(dataset.element_spec))
+    graph = tf.compat.v1.GraphDef.FromString(tf.raw_ops.DatasetToGraphV2(input_dataset=final).numpy())
+    return {node.op for node in graph.node if node.op.endswith("Dataset") or "MapDataset" in node.op}
+
+
+def test_tf_data_makes_a_stateless_map_parallel_by_itself_but_not_one_with_random_operations(tmp_path):
+    """The default map_parallelization rewrite: a stateless map (read, decode, resize) runs as a ParallelMap.
+
+    Backs:
+      notebooks/11_scale_up.ipynb: "tf.data rewrites a *stateless* map into a parallel one by itself (its `map_parallelization` option, on by default), but not a map with random operations, such as random augmentation."
+      benchmarks/decode_pipeline.py: "``map_parallelization`` rewrite of a stateless map"
+    """
+    from helpers.distribute import decode_and_resize
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(tf.io.encode_jpeg(tf.zeros((8, 8, 3), tf.uint8)).numpy())
+    files = tf.data.Dataset.from_tensor_slices([str(photo)])
+    decode = files.map(lambda path: decode_and_resize(tf.io.read_file(path), 4))
+    random = files.map(lambda path: tf.image.random_flip_left_right(decode_and_resize(tf.io.read_file(path), 4)))
+    one_at_a_time = tf.data.Options()
+    one_at_a_time.experimental_optimization.map_parallelization = False
+    assert "ParallelMapDatasetV2" in _dataset_ops_after_rewrites(decode)
+    assert "MapDataset" in _dataset_ops_after_rewrites(decode.with_options(one_at_a_time))
+    ops = _dataset_ops_after_rewrites(random)
+    assert "MapDataset" in ops and "ParallelMapDatasetV2" not in ops
+
+
 # ------------------------------------------------------------------------------------ two replicas on the CPU
 def test_on_cpus_mirrored_strategy_sums_with_a_ring_all_reduce_and_synchronized_batchnorm_uses_the_global_batch():
     """Two logical CPUs: CollectiveAllReduce (RING); BatchNormalization(synchronized=True) normalises by the global batch.
