@@ -37,15 +37,6 @@ def test_the_stored_result_keeps_each_variants_median_and_spread_of_every_round(
     assert stored["machine"]["niceness"] > 0, "it was run niced, as its docstring says"
 
 
-def test_a_short_run_returns_medians_spreads_and_the_cpu_ceiling():
-    result = decode_pipeline.measure(images=8, rounds=3, image_size=32, batch=4, width=64, height=48)
-    for name in decode_pipeline.VARIANTS:
-        slowest, fastest = result["spread_images_per_s"][name]
-        assert slowest <= result["median_images_per_s"][name] <= fastest
-    cores, ms = result["machine"]["cpu_cores"], result["cpu_ms_per_image"]["parallel"]
-    assert result["cpu_ceiling_images_per_s"] == pytest.approx(cores * 1000 / ms, rel=0.1)
-
-
 @pytest.mark.parametrize("path", ["notebooks/05_train_the_new_head.ipynb", "docs/timings.csv",
                                   "docs/instructor-guide.md"])
 def test_05_and_the_guide_quote_the_measured_decode_rate(path):
