@@ -137,7 +137,8 @@ def measure(images: int = 512, rounds: int = 5, image_size: int = 224, batch: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=512, help="photos per pass")
-    parser.add_argument("--rounds", type=int, default=5, help="passes per pipeline (the median and the spread are kept)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="passes per pipeline (the median and the spread are kept)")
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--save", action="store_true", help=f"also write the result to {BENCHMARK_RESULT}")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""What notebook 11 (scale up) says about Keras and tf.data, shown on tiny models; ``Backs:`` as in test_keras_behaviour.
+"""What notebook 11 (scale up) says about Keras and tf.data, shown on tiny models (``Backs:`` as everywhere here).
 
 Two behaviours need two replicas, and logical devices can only be made before TensorFlow's runtime starts: they
 run in a process of their own (this file run as a script, ``python <this file> replicas``), which prints one
@@ -49,7 +49,7 @@ def _stream(n: int = 20) -> tf.data.Dataset:
 
 
 def test_assert_cardinality_gives_fit_its_step_count_and_the_data_end_the_epoch():
-    """Without assert_cardinality fit does not know the steps; with it, it does; either way the epoch ends with the data.
+    """Without assert_cardinality fit does not know the steps, with it it does; the epoch ends with the data either way.
 
     Backs:
       notebooks/11_scale_up.ipynb: "`assert_cardinality` tells tf.data how many records there are (and fails if that is wrong), so `fit` knows the number of steps per epoch and its progress bar has an end."
@@ -174,7 +174,7 @@ def test_tf_data_makes_a_stateless_map_parallel_by_itself_but_not_one_with_rando
 
 # ------------------------------------------------------------------------------------ two replicas on the CPU
 def test_on_cpus_mirrored_strategy_sums_with_a_ring_all_reduce_and_synchronized_batchnorm_uses_the_global_batch():
-    """Two logical CPUs: CollectiveAllReduce (RING); BatchNormalization(synchronized=True) normalises by the global batch.
+    """Two logical CPUs: a RING CollectiveAllReduce; BatchNormalization(synchronized=True) uses the global batch.
 
     TF 2.21's MirroredStrategy: collective ops by default, RING when every device is a CPU, NCCL when every device
     is a physical GPU (``_make_collective_ops_with_fallbacks``); the GPU case cannot be shown here.
