@@ -108,6 +108,10 @@ def test_jit_compile_auto_is_off_on_a_cpu_only_machine_and_under_a_strategy(monk
       notebooks/11_scale_up.ipynb: "`jit_compile=True` compiles the training step with XLA (on a CPU-only machine `\"auto\"` leaves it off too)"
     """
     assert not tf.config.list_physical_devices("GPU"), "this test describes a CPU-only machine"
+    # another test in this process may have enabled op determinism, which also turns XLA off: not the case here
+    from tensorflow.python.framework import config as tf_config
+
+    monkeypatch.setattr(tf_config, "is_op_determinism_enabled", lambda: False)
     assert _tiny_model().jit_compile is False
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse", jit_compile=True)
