@@ -6,19 +6,22 @@ tf_flowers photos) are written to a temporary folder, then read, decoded and res
 
 * ``sequential``        files -> ``map(decode_and_resize)`` one image at a time -> batch (tf.data's automatic
                         ``map_parallelization`` turned off, so that it really is one at a time)
-* ``default``           the same plain ``map`` with tf.data's default options: it parallelises a stateless map
-                        by itself (random augmentations are not stateless, so they would stay sequential)
+* ``default``           the same plain ``map`` with tf.data's default options, which include the
+                        ``map_parallelization`` rewrite of a stateless map (what that gains depends on the free cores)
 * ``parallel``          the map with ``num_parallel_calls=AUTOTUNE``, then ``prefetch(AUTOTUNE)``
 * ``records_parallel``  the same photos in 8 TFRecord shards -> ``interleave`` -> parallel map -> prefetch
 * ``cached``            the parallel pipeline with ``cache()`` after the resize, timed once the cache is full
 
-Every variant runs ``--rounds`` times in turn (so they share the machine's load alike). ``images_per_s`` keeps
-each variant's best round, the one least slowed down by other processes on a shared machine (the medians and
-every round are kept too, with the load average before and after); ``cpu_ms_per_image`` is the median CPU time
-this process spent per image, which other processes disturb much less. Nothing trains: this is the most the
-input pipeline can feed a model on this machine.
+Every variant runs ``--rounds`` times in turn (so they share the machine's load alike). ``median_images_per_s``
+is each variant's median round and ``spread_images_per_s`` its slowest and fastest round (every round is kept
+too, with the 1-minute load average before and after: run it alone, ``nice``d, and read the load before
+trusting a figure); ``cpu_ms_per_image`` is the median CPU time this process spent per image, which other
+processes disturb much less. ``cpu_ceiling_images_per_s`` is what that CPU time allows on all the machine's
+cores: ``cores x 1000 / cpu_ms_per_image["parallel"]``. Nothing trains: this is the most the input pipeline can
+feed a model on this machine.
 
-    python -m benchmarks.decode_pipeline [--images 512] [--rounds 3] [--save]
+    python -m benchmarks.decode_pipeline [--images 512] [--rounds 5] [--save]
+    nice -n 10 python -m benchmarks.decode_pipeline --save     # how the stored result was made
 
 Prints one JSON object; ``--save`` also writes it to ``benchmarks/results/decode_pipeline.json``, which
 notebook 11 reads (``helpers.benchmark_results.load_benchmark_result``).
@@ -95,7 +98,7 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def measure(images: int = 512, rounds: int = 3, image_size: int = 224, batch: int = 32,
+def measure(images: int = 512, rounds: int = 5, image_size: int = 224, batch: int = 32,
             width: int = 500, height: int = 375) -> dict:
     """Run the benchmark in a temporary folder; return the result as a JSON-ready dict."""
     load_before = os.getloadavg()[0]
@@ -114,16 +117,18 @@ def measure(images: int = 512, rounds: int = 3, image_size: int = 224, batch: in
     assert all(run[2] == images for values in runs.values() for run in values), "a pipeline lost images"
     return {
         "benchmark": "decode_pipeline",
-        "images_per_s": {name: round(max(r[0] for r in runs[name]), 1) for name in VARIANTS},
         "median_images_per_s": {name: round(statistics.median(r[0] for r in runs[name]), 1) for name in VARIANTS},
+        "spread_images_per_s": {name: [round(min(r[0] for r in runs[name]), 1), round(max(r[0] for r in runs[name]), 1)]
+                                for name in VARIANTS},
         "cpu_ms_per_image": {name: round(1000 * statistics.median(r[1] for r in runs[name]), 2) for name in VARIANTS},
+        "cpu_ceiling_images_per_s": round(cpu_count() / statistics.median(r[1] for r in runs["parallel"])),
         "all_rounds_images_per_s": {name: [round(r[0], 1) for r in runs[name]] for name in VARIANTS},
         "photos": {"count": images, "width": width, "height": height, "mean_jpeg_kB": round(jpeg_kb, 1),
                    "kind": "synthetic textured JPEGs (helpers.images.make_test_photos), quality 90"},
         "output": {"image_size": image_size, "batch_size": batch, "resize": "bilinear, antialiased (helpers.data)"},
         "machine": {"cpu_cores": cpu_count(), "cpu_model": cpu_model(), "tensorflow": tf.__version__,
                     "python": platform.python_version(), "load_average_1min_before": round(load_before, 2),
-                    "load_average_1min_after": round(os.getloadavg()[0], 2)},
+                    "load_average_1min_after": round(os.getloadavg()[0], 2), "niceness": os.nice(0)},
         "date": datetime.date.today().isoformat(),
         "rounds": rounds,
     }
@@ -132,7 +137,8 @@ def measure(images: int = 512, rounds: int = 3, image_size: int = 224, batch: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=512, help="photos per pass")
-    parser.add_argument("--rounds", type=int, default=3, help="passes per pipeline (the median is kept)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="passes per pipeline (the median and the spread are kept)")
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--save", action="store_true", help=f"also write the result to {BENCHMARK_RESULT}")
     args = parser.parse_args()

@@ -37,7 +37,8 @@ def split_cpu_if_no_gpu(replicas: int = 2) -> list[str]:
     """Return the device names for ``MirroredStrategy``: every GPU, or else the CPU split into ``replicas``.
 
     Without a GPU the CPU becomes ``replicas`` logical devices (``tf.config.set_logical_device_configuration``),
-    which ``MirroredStrategy`` treats exactly as it treats GPUs. It must run before TensorFlow's runtime starts
+    on which ``MirroredStrategy`` runs the same multi-device code as on GPUs (not faster: they share the cores;
+    gradients summed by a ring all-reduce rather than NCCL). It must run before TensorFlow's runtime starts
     (before the first tensor, model or dataset); running it again later with the same split is harmless. With
     GPUs nothing is changed: one GPU (e.g. Colab's T4) gives one replica. Prints one line saying which it is.
     Also quiets TensorFlow's Python INFO lines (in Jupyter TensorFlow logs at INFO, and ``MirroredStrategy``

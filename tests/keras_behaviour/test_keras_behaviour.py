@@ -181,6 +181,7 @@ def test_training_false_at_build_time_does_not_survive_fit_a_frozen_batchnorm_do
       notebooks/06_fine_tune.ipynb: "On Keras 3 that line does not do it: `fit` calls the model with `training=True`, and that reaches every layer inside, whatever was written when the model was built"
       notebooks/06_fine_tune.ipynb: "a frozen BatchNorm layer always runs in inference mode, with the statistics it learned on the source data, while its neighbours train"
       docs/instructor-guide.md: "passing `training=False` when building the model does not prevent it on Keras 3"
+      notebooks/11_scale_up.ipynb: "`fit` passes `training=True` down to every layer, overriding any `training=False` given when the model was built"
     """
     x, y = _data()
     model, bn = _bn_model(training=False)  # the Keras 2 recipe: base(inputs, training=False)
