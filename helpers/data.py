@@ -11,9 +11,11 @@ module supplies the plumbing around them::
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,8 +88,10 @@ def load_dataset(name: str, profile: config.Profile | str | None = None, base: s
     data_dir = bundled_dir or runtime.tfds_data_dir()
 
     def _load(download: bool):
-        return tfds.load(tfds_name, split=[split_specs[s] for s in SPLIT_NAMES], data_dir=str(data_dir),
-                         as_supervised=True, with_info=True, download=download)
+        # a dataset not prepared yet: tfds logs a warning before it says so; the course says it in its own words
+        with contextlib.nullcontext() if download else _quiet_logger("absl"):
+            return tfds.load(tfds_name, split=[split_specs[s] for s in SPLIT_NAMES], data_dir=str(data_dir),
+                             as_supervised=True, with_info=True, download=download)
 
     try:
         datasets, info = _load(download=False)
@@ -97,26 +101,33 @@ def load_dataset(name: str, profile: config.Profile | str | None = None, base: s
                 f"The offline dataset {tfds_name!r} (for {name!r}) is missing from {data_dir}. It ships with "
                 "the course repository in data/tfds: check that your clone is complete (see data/README.md)."
             ) from None
-        if not all(runtime.hosts_reachable(timeout=2.0).values()):
-            raise DatasetUnavailableError(
-                f"{name!r} is not in {data_dir} and its download hosts do not answer (no network, or a proxy "
-                f"that blocks them). {_GET_IT_OFFLINE}") from None
+        datasets = None
+    if datasets is None:
+        runtime.require_hosts(catalogue.CATALOGUE_HOSTS, f"the dataset {name!r} (it is not in {data_dir})",
+                              error=DatasetUnavailableError)
         try:
             datasets, info = _load(download=True)
         except Exception as error:  # noqa: BLE001 -- tfds's DownloadError, HTTP errors, a full disk...
             _remove_unprepared(data_dir / tfds_name)
             raise DatasetUnavailableError(
                 f"Downloading {name!r} failed ({type(error).__name__}: {str(error).splitlines()[0][:200]}); "
-                f"nothing was kept. {_GET_IT_OFFLINE}") from None
+                f"nothing was kept: {runtime.GET_IT_OFFLINE}.") from None
     return Splits(*datasets, class_names=list(info.features["label"].names),
                   sizes={s: _count(ds) for s, ds in zip(SPLIT_NAMES, datasets)},
                   # the glyph stand-ins are digits: mirrored, they are no longer digits
                   mirror_safe=spec.mirror_safe and tfds_name != spec.standin)
 
 
-_GET_IT_OFFLINE = ("Prefetch it where there is internet (`make prefetch`, then start with COURSE_ASSETS=<that "
-                   "folder>), or run `%env COURSE_PROFILE=offline` and this notebook again to use the bundled "
-                   "stand-in.")
+@contextlib.contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """Inside, Python logger ``name`` shows errors only."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _remove_unprepared(folder: Path) -> None:

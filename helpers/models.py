@@ -6,6 +6,7 @@ only loads bases and reports on them.
 from __future__ import annotations
 
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +62,7 @@ def _guard_standin(path: str | Path, what: str) -> None:
 HUB_DOWNLOAD_FAILED = (
     "Could not download the TF Hub model {handle} ({error}). tfhub.dev now redirects to Kaggle Models ({kaggle}), "
     "and both sometimes refuse downloads for a while (HTTP 403: tensorflow/hub#922): try again in a few minutes. "
-    "Without a network, prefetch the models where there is one (`make prefetch`, then start with "
-    "COURSE_ASSETS=<that folder>), or run `%env COURSE_PROFILE=offline` and this notebook again to use the stand-in.")
+    "Without a network, " + runtime.GET_IT_OFFLINE + ".")
 
 
 def load_hub_module(handle: str) -> Any:
@@ -73,6 +73,9 @@ def load_hub_module(handle: str) -> Any:
         raise CourseValueError(f"{handle!r} is neither a TF Hub address (https://tfhub.dev/... or "
                                "https://www.kaggle.com/models/...) nor a folder on this machine: check the spelling, "
                                "or use model_handle(name) for a catalogue model.")
+    if "://" in handle and not runtime.hub_cached(handle):
+        hosts = tuple(dict.fromkeys((urllib.parse.urlsplit(handle).hostname or handle, "www.kaggle.com")))
+        runtime.require_hosts(hosts, f"the TF Hub model {handle}")
     try:
         path = hub.resolve(handle)
     except OSError as error:  # URLError and HTTPError are OSErrors
@@ -182,14 +185,13 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
         kwargs["weights"] = "imagenet" if weights else None
         what = f"keras.applications.{spec.handle}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
         try:
-            model = getattr(keras.applications, spec.handle)(**kwargs)
+            with runtime.bounded_keras_downloads(f"the ImageNet weights of {spec.handle}"):
+                model = getattr(keras.applications, spec.handle)(**kwargs)
         except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception("URL fetch failure ...")
             if "URL fetch failure" not in str(error):
                 raise
-            raise AssetUnavailableError(
-                f"Could not download the ImageNet weights of {spec.handle} (no network?). Prefetch them where there "
-                "is internet (`make prefetch`, then start with COURSE_ASSETS=<that folder>), or run "
-                "`%env COURSE_PROFILE=offline` and this notebook again to use the stand-in.") from None
+            raise AssetUnavailableError(f"Could not download the ImageNet weights of {spec.handle} (no network?); "
+                                        f"{runtime.GET_IT_OFFLINE}.") from None
     else:
         if include_top:
             raise CourseValueError(
@@ -221,12 +223,13 @@ def classifier_labels(profile: config.Profile | None = None) -> list[str]:
     if not profile.real_assets:
         return source_classes()
     try:
-        path = keras.utils.get_file("ImageNetLabels.txt", catalogue.IMAGENET_LABELS_URL)
+        with runtime.bounded_keras_downloads("ImageNet's class names"):
+            path = keras.utils.get_file("ImageNetLabels.txt", catalogue.IMAGENET_LABELS_URL)
     except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception("URL fetch failure ...")
         if "URL fetch failure" not in str(error):
             raise
-        raise AssetUnavailableError("Could not download ImageNet's class names (no network?). `make prefetch` "
-                                    "fetches them, or run `%env COURSE_PROFILE=offline` and this notebook again.") from None
+        raise AssetUnavailableError(f"Could not download ImageNet's class names (no network?); "
+                                    f"{runtime.GET_IT_OFFLINE}.") from None
     return Path(path).read_text(encoding="utf8").splitlines()
 
 
