@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from helpers import catalogue, config, runtime, standins
-from helpers.errors import AssetUnavailableError, CourseError, CourseValueError
+from helpers.errors import AssetUnavailableError, CourseError, CourseValueError, did_you_mean
 from helpers.standins import is_standin, source_classes, standin_label
 
 
@@ -73,6 +73,9 @@ def load_hub_module(handle: str) -> Any:
         raise CourseValueError(f"{handle!r} is neither a TF Hub address (https://tfhub.dev/... or "
                                "https://www.kaggle.com/models/...) nor a folder on this machine: check the spelling, "
                                "or use model_handle(name) for a catalogue model.")
+    if "://" not in handle and not (Path(handle) / "saved_model.pb").is_file():
+        raise CourseValueError(f"{handle!r} is not a SavedModel (it has no saved_model.pb): give the folder that "
+                               "holds saved_model.pb, or use model_handle(name) for a catalogue model.")
     if "://" in handle and not runtime.hub_cached(handle):
         hosts = tuple(dict.fromkeys((urllib.parse.urlsplit(handle).hostname or handle, "www.kaggle.com")))
         runtime.require_hosts(hosts, f"the TF Hub model {handle}")
@@ -158,6 +161,12 @@ def _hub_label(handle: str) -> str:
     return f"the TF Hub model {handle}"
 
 
+POOLINGS = (None, "avg", "max")
+"""What ``keras.applications`` bases take as ``pooling`` (they ignore anything else without a word)."""
+POOLING_SYNONYMS = {"mean": "avg", "average": "avg", "global_average": "avg", "globalaveragepooling2d": "avg",
+                    "maximum": "max", "global_max": "max"}
+
+
 def load_base(name: str, *, weights: str | None = "pretrained", include_top: bool = False,
               input_shape: tuple[int, int, int] | None = None, pooling: str | None = None,
               profile: config.Profile | None = None, verbose: bool = True) -> keras.Model:
@@ -180,6 +189,16 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
     if not (isinstance(input_shape, tuple) and len(input_shape) == 3 and input_shape[-1] == 3):
         raise CourseValueError(f"load_base: input_shape is (height, width, 3), e.g. cfg.image_shape; got "
                                f"{input_shape!r}.")
+    if min(input_shape[:2]) < spec.min_input_size:
+        raise CourseValueError(f"load_base({name!r}): {spec.handle} takes images of at least {spec.min_input_size}"
+                               f"×{spec.min_input_size} px; got input_shape={input_shape!r}. Use cfg.image_shape "
+                               f"or a larger size.")
+    if pooling not in POOLINGS:
+        low = str(pooling).lower()
+        hint = (" Did you mean None, without quotes?" if low == "none" else f" Did you mean {POOLING_SYNONYMS[low]!r}?"
+                if low in POOLING_SYNONYMS else did_you_mean(pooling, ["avg", "max"]))
+        raise CourseValueError(f"load_base: pooling is None (the feature maps), \"avg\" or \"max\"; got "
+                               f"{pooling!r}.{hint}")
     kwargs: dict[str, Any] = dict(include_top=include_top, input_shape=input_shape, pooling=pooling)
     if profile.real_assets:
         kwargs["weights"] = "imagenet" if weights else None
