@@ -129,9 +129,6 @@ class ReadTheCurve(Question):
     correct = "with little data, pre-trained features are what make learning possible."
 
     def judge(self, ctx: Context, curve_answer: Any) -> str | None:
-        if ctx.get("scratch_curve") is None:
-            return ("the curve is not drawn yet, so there is nothing to read: finish q1 and q2, run the cell that "
-                    "draws the data-efficiency curve, then choose.")
         options = ", ".join(f'"{k}"' for k in self.choices)
         if not isinstance(curve_answer, str):
             return f"curve_answer should be one letter as a string ({options}), but it is {a_type(curve_answer)}."

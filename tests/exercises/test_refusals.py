@@ -26,7 +26,6 @@ REFUSALS = [
      "the training split"),
     ("08", "q2", f"model.compile(keras.optimizers.Adam(1e-8), {SCCE}, metrics=['accuracy'])",
      "too low for fine-tuning (at least 1e-07): the weights would barely move"),
-    ("09", "q3", "curve_answer = 'b'\ndel scratch_curve", "the curve is not drawn yet"),
 ]
 
 
@@ -40,3 +39,18 @@ def test_a_refusal_says_what_actually_happened(exercise, question_id, code, word
     assert words in shown, shown
     assert not any(misleading in shown for misleading in ("wreck", "before the training you just did",
                                                           "Exception encountered", "not a classification loss"))
+
+
+def test_09_q3s_options_do_not_give_the_answer_away_by_length():
+    from helpers.exercises.ex09 import ReadTheCurve
+
+    lengths = {letter: len(text) for letter, text in ReadTheCurve.choices.items()}
+    assert max(lengths.values()) <= 1.05 * min(lengths.values()), lengths
+    assert lengths["b"] < max(lengths.values()), "the right option is not the longest"
+
+
+def test_09_q1s_last_hint_builds_the_head_the_question_asks_for():
+    from helpers.exercises.ex09 import ScratchModel
+
+    code = ScratchModel.hints[-1].code
+    assert "keras.layers.Dense(128" in code and "keras.layers.Dropout(" in code, code
