@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from helpers import standins
-from helpers.errors import CourseValueError
+from helpers.errors import CourseValueError, did_you_mean
 
 if TYPE_CHECKING:
     from helpers.config import Profile
@@ -106,6 +106,8 @@ class ModelSpec:
     no_standin: str = ""  # why it has no stand-in (then it runs in the real profiles only)
     offline_real: Path | None = None  # real ImageNet weights shipped in data/, used offline instead of the stand-in
     offline_label: str = ""  # what load_base / HubLayer print for them
+    min_input_size: int = 32  # keras bases: the smallest side load_base accepts (keras.applications refuses
+    #                           below 32 px for all four, include_top=False; their stand-ins pool the same way)
 
     @property
     def preprocess_input(self) -> Callable:
@@ -172,12 +174,8 @@ accepts connections but not the course's downloads does not)."""
 
 def _unknown(kind: str, name: Any, known: list[str], where: str) -> CourseValueError:
     """The error for a name the catalogue does not have: what it has, and the likely intended one."""
-    import difflib
-
-    guess = next((k for k in known if isinstance(name, str) and k.lower() == name.lower()), None)
-    guess = guess or next(iter(difflib.get_close_matches(str(name), known, n=1)), None)
-    hint = f" Did you mean {guess!r}?" if guess else ""
-    return CourseValueError(f"{where}: there is no {kind} {name!r}.{hint} The catalogue has: {', '.join(known)}.")
+    return CourseValueError(f"{where}: there is no {kind} {name!r}.{did_you_mean(name, known)} The catalogue has: "
+                            f"{', '.join(known)}.")
 
 
 def model_spec(name: str, where: str = "the catalogue") -> ModelSpec:

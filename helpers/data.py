@@ -11,9 +11,11 @@ module supplies the plumbing around them::
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from helpers import catalogue, config, runtime
-from helpers.errors import AssetUnavailableError, CourseValueError
+from helpers.errors import (AssetUnavailableError, CourseAttributeError, CourseKeyError, CourseTypeError,
+                            CourseValueError, did_you_mean)
 
 AUTOTUNE = tf.data.AUTOTUNE
 MEMORY_CACHE_LIMIT = 2 * 1024**3
@@ -51,6 +54,31 @@ class Splits:
     def num_classes(self) -> int:
         """How many classes there are: the width of the classification head."""
         return len(self.class_names)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", _Sizes(self.sizes))
+
+    def __getattr__(self, name: str) -> None:  # only for names it does not have
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise CourseAttributeError(f"splits has no {name!r}.{did_you_mean(name, _SPLITS_NAMES)} It has: "
+                                   f"{', '.join(_SPLITS_NAMES)}.")
+
+    def __getitem__(self, key: object) -> None:
+        write = f"write splits.{key}" if key in _SPLITS_NAMES else "use an attribute"
+        raise CourseTypeError(f"splits is not a dict: {write} (its datasets are splits.train, splits.validation "
+                              "and splits.test).")
+
+
+_SPLITS_NAMES = ["train", "validation", "test", "class_names", "num_classes", "sizes", "mirror_safe"]
+
+
+class _Sizes(dict):
+    """``Splits.sizes``: a dict that names its keys when asked for one it lacks."""
+
+    def __missing__(self, key: object) -> int:
+        raise CourseKeyError(f"splits.sizes has no {key!r}.{did_you_mean(key, list(self))} Its keys are "
+                             f"{', '.join(map(repr, self))}.")
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -86,8 +114,10 @@ def load_dataset(name: str, profile: config.Profile | str | None = None, base: s
     data_dir = bundled_dir or runtime.tfds_data_dir()
 
     def _load(download: bool):
-        return tfds.load(tfds_name, split=[split_specs[s] for s in SPLIT_NAMES], data_dir=str(data_dir),
-                         as_supervised=True, with_info=True, download=download)
+        # a dataset not prepared yet: tfds logs a warning before it says so; the course says it in its own words
+        with contextlib.nullcontext() if download else _quiet_logger("absl"):
+            return tfds.load(tfds_name, split=[split_specs[s] for s in SPLIT_NAMES], data_dir=str(data_dir),
+                             as_supervised=True, with_info=True, download=download)
 
     try:
         datasets, info = _load(download=False)
@@ -97,26 +127,33 @@ def load_dataset(name: str, profile: config.Profile | str | None = None, base: s
                 f"The offline dataset {tfds_name!r} (for {name!r}) is missing from {data_dir}. It ships with "
                 "the course repository in data/tfds: check that your clone is complete (see data/README.md)."
             ) from None
-        if not all(runtime.hosts_reachable(timeout=2.0).values()):
-            raise DatasetUnavailableError(
-                f"{name!r} is not in {data_dir} and its download hosts do not answer (no network, or a proxy "
-                f"that blocks them). {_GET_IT_OFFLINE}") from None
+        datasets = None
+    if datasets is None:
+        runtime.require_hosts(catalogue.CATALOGUE_HOSTS, f"the dataset {name!r} (it is not in {data_dir})",
+                              error=DatasetUnavailableError)
         try:
             datasets, info = _load(download=True)
         except Exception as error:  # noqa: BLE001 -- tfds's DownloadError, HTTP errors, a full disk...
             _remove_unprepared(data_dir / tfds_name)
             raise DatasetUnavailableError(
                 f"Downloading {name!r} failed ({type(error).__name__}: {str(error).splitlines()[0][:200]}); "
-                f"nothing was kept. {_GET_IT_OFFLINE}") from None
+                f"nothing was kept: {runtime.GET_IT_OFFLINE}.") from None
     return Splits(*datasets, class_names=list(info.features["label"].names),
                   sizes={s: _count(ds) for s, ds in zip(SPLIT_NAMES, datasets)},
                   # the glyph stand-ins are digits: mirrored, they are no longer digits
                   mirror_safe=spec.mirror_safe and tfds_name != spec.standin)
 
 
-_GET_IT_OFFLINE = ("Prefetch it where there is internet (`make prefetch`, then start with COURSE_ASSETS=<that "
-                   "folder>), or run `%env COURSE_PROFILE=offline` and this notebook again to use the bundled "
-                   "stand-in.")
+@contextlib.contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """Inside, Python logger ``name`` shows errors only."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _remove_unprepared(folder: Path) -> None:
@@ -203,11 +240,21 @@ def _positive_int(value: object) -> bool:
 
 
 def _check_pipeline_arguments(ds: object, image_size: object, batch_size: object, preprocess: object,
-                              augment: object) -> None:
+                              augment: object, cache: object = True, shuffle_buffer: object = 1) -> None:
     """Refuse, at the call, what would otherwise fail on the first batch in TensorFlow's words."""
     if not isinstance(ds, tf.data.Dataset):
         raise CourseValueError(f"make_pipeline takes a tf.data.Dataset of (image, label) examples, such as "
                                f"splits.train; got a {type(ds).__name__}.")
+    images = ds.element_spec[0] if isinstance(ds.element_spec, tuple) else ds.element_spec
+    if getattr(images, "shape", None) is not None and images.shape.rank == 4:
+        raise CourseValueError(f"make_pipeline: ds is already batched (its images have shape {images.shape}); "
+                               "pass the unbatched examples, such as splits.train (or ds.unbatch()).")
+    if not _positive_int(shuffle_buffer):
+        raise CourseValueError(f"make_pipeline: shuffle_buffer is how many examples are shuffled together, a "
+                               f"positive int such as 1000; got {shuffle_buffer!r}.")
+    if isinstance(cache, str) and cache and not Path(cache).expanduser().resolve().parent.is_dir():
+        raise CourseValueError(f"make_pipeline: cache={cache!r} is in a folder that does not exist; create it "
+                               f"first (Path({str(Path(cache).parent)!r}).mkdir(parents=True)) or pass cache=True.")
     if not _positive_int(image_size):
         hint = " (that is cfg.image_shape; pass cfg.image_size)" if isinstance(image_size, tuple) else ""
         raise CourseValueError(f"make_pipeline: image_size is the side of the square images in pixels, a positive "
@@ -236,7 +283,7 @@ def make_pipeline(ds: tf.data.Dataset, image_size: int, preprocess: Callable | N
     >>> train_ds = make_pipeline(splits.train, 64, keras.applications.mobilenet_v2.preprocess_input,
     ...                          training=True, augment=augmentation_layers(flip=splits.mirror_safe))
     """
-    _check_pipeline_arguments(ds, image_size, batch_size, preprocess, augment)
+    _check_pipeline_arguments(ds, image_size, batch_size, preprocess, augment, cache, shuffle_buffer)
     ds = ds.map(lambda x, y: (resize_to_uint8(x, image_size), y), num_parallel_calls=AUTOTUNE,
                 deterministic=True)
     if isinstance(cache, str):
@@ -280,7 +327,17 @@ def extract_features(base: keras.Model | Callable, ds: tf.data.Dataset,
     >>> features, labels = extract_features(base_model, make_pipeline(splits.train, 64, preprocess))
     """
     if batch_size is not None:
+        if not _positive_int(batch_size):
+            raise CourseValueError(f"extract_features: batch_size is how many images go in a batch, a positive "
+                                   f"int such as cfg.batch_size (or None for a dataset of batches); got {batch_size!r}.")
         ds = ds.batch(batch_size)
+    if not isinstance(ds, tf.data.Dataset):
+        raise CourseValueError(f"extract_features takes a tf.data.Dataset of (images, labels) batches, such as "
+                               f"make_pipeline(splits.train, ...); got a {type(ds).__name__}.")
+    shape = ds.element_spec[0].shape if isinstance(ds.element_spec, tuple) else None
+    if shape is not None and shape.rank == 3:
+        raise CourseValueError(f"extract_features: ds yields single images of shape {shape}, not batches; pass "
+                               "make_pipeline(...)'s batches, or batch_size=cfg.batch_size.")
     run = base
     if isinstance(base, keras.layers.Layer):  # trace it once per base, for any batch size
         if base not in _TRACED:
@@ -292,7 +349,8 @@ def extract_features(base: keras.Model | Callable, ds: tf.data.Dataset,
         features.append(np.asarray(run(images)))
         labels.append(np.asarray(batch_labels))
     if not features:
-        raise ValueError("extract_features got an empty dataset.")
+        raise CourseValueError("extract_features got an empty dataset: check the split it came from (its size is "
+                               "in splits.sizes).")
     return np.concatenate(features), np.concatenate(labels)
 
 
@@ -302,6 +360,12 @@ def features_dataset(features: np.ndarray, labels: np.ndarray, batch_size: int =
 
     >>> head.fit(features_dataset(train_features, train_labels), epochs=cfg.head_epochs)
     """
+    if not _positive_int(batch_size):
+        raise CourseValueError(f"features_dataset: batch_size is how many feature vectors go in a batch, a "
+                               f"positive int such as cfg.batch_size; got {batch_size!r}.")
+    if len(features) != len(labels):
+        raise CourseValueError(f"features_dataset: {len(features)} feature vectors but {len(labels)} labels; pass "
+                               "the two arrays extract_features returned for the same split, unchanged.")
     ds = tf.data.Dataset.from_tensor_slices((features, labels))
     if shuffle:
         ds = ds.shuffle(len(features), seed=seed, reshuffle_each_iteration=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from helpers import catalogue, config, runtime, standins
-from helpers.errors import AssetUnavailableError, CourseError, CourseValueError
+from helpers.errors import AssetUnavailableError, CourseError, CourseValueError, did_you_mean
 from helpers.standins import is_standin, source_classes, standin_label
 
 
@@ -62,8 +63,7 @@ def _guard_standin(path: str | Path, what: str) -> None:
 HUB_DOWNLOAD_FAILED = (
     "Could not download the TF Hub model {handle} ({error}). tfhub.dev now redirects to Kaggle Models ({kaggle}), "
     "and both sometimes refuse downloads for a while (HTTP 403: tensorflow/hub#922): try again in a few minutes. "
-    "Without a network, prefetch the models where there is one (`make prefetch`, then start with "
-    "COURSE_ASSETS=<that folder>), or run `%env COURSE_PROFILE=offline` and this notebook again to use the stand-in.")
+    "Without a network, " + runtime.GET_IT_OFFLINE + ".")
 
 
 def load_hub_module(handle: str) -> Any:
@@ -74,6 +74,12 @@ def load_hub_module(handle: str) -> Any:
         raise CourseValueError(f"{handle!r} is neither a TF Hub address (https://tfhub.dev/... or "
                                "https://www.kaggle.com/models/...) nor a folder on this machine: check the spelling, "
                                "or use model_handle(name) for a catalogue model.")
+    if "://" not in handle and not (Path(handle) / "saved_model.pb").is_file():
+        raise CourseValueError(f"{handle!r} is not a SavedModel (it has no saved_model.pb): give the folder that "
+                               "holds saved_model.pb, or use model_handle(name) for a catalogue model.")
+    if "://" in handle and not runtime.hub_cached(handle):
+        hosts = tuple(dict.fromkeys((urllib.parse.urlsplit(handle).hostname or handle, "www.kaggle.com")))
+        runtime.require_hosts(hosts, f"the TF Hub model {handle}")
     try:
         path = hub.resolve(handle)
     except OSError as error:  # URLError and HTTPError are OSErrors
@@ -156,6 +162,12 @@ def _hub_label(handle: str) -> str:
     return f"the TF Hub model {handle}"
 
 
+POOLINGS = (None, "avg", "max")
+"""What ``keras.applications`` bases take as ``pooling`` (they ignore anything else without a word)."""
+POOLING_SYNONYMS = {"mean": "avg", "average": "avg", "global_average": "avg", "globalaveragepooling2d": "avg",
+                    "maximum": "max", "global_max": "max"}
+
+
 def load_base(name: str, *, weights: str | None = "pretrained", include_top: bool = False,
               input_shape: tuple[int, int, int] | None = None, pooling: str | None = None,
               profile: config.Profile | None = None, verbose: bool = True) -> keras.Model:
@@ -178,19 +190,28 @@ def load_base(name: str, *, weights: str | None = "pretrained", include_top: boo
     if not (isinstance(input_shape, tuple) and len(input_shape) == 3 and input_shape[-1] == 3):
         raise CourseValueError(f"load_base: input_shape is (height, width, 3), e.g. cfg.image_shape; got "
                                f"{input_shape!r}.")
+    if min(input_shape[:2]) < spec.min_input_size:
+        raise CourseValueError(f"load_base({name!r}): {spec.handle} takes images of at least {spec.min_input_size}"
+                               f"×{spec.min_input_size} px; got input_shape={input_shape!r}. Use cfg.image_shape "
+                               f"or a larger size.")
+    if pooling not in POOLINGS:
+        low = str(pooling).lower()
+        hint = (" Did you mean None, without quotes?" if low == "none" else f" Did you mean {POOLING_SYNONYMS[low]!r}?"
+                if low in POOLING_SYNONYMS else did_you_mean(pooling, ["avg", "max"]))
+        raise CourseValueError(f"load_base: pooling is None (the feature maps), \"avg\" or \"max\"; got "
+                               f"{pooling!r}.{hint}")
     kwargs: dict[str, Any] = dict(include_top=include_top, input_shape=input_shape, pooling=pooling)
     if profile.real_assets:
         kwargs["weights"] = "imagenet" if weights else None
         what = f"keras.applications.{spec.handle}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
         try:
-            model = getattr(keras.applications, spec.handle)(**kwargs)
+            with runtime.bounded_keras_downloads(f"the ImageNet weights of {spec.handle}"):
+                model = getattr(keras.applications, spec.handle)(**kwargs)
         except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception("URL fetch failure ...")
             if "URL fetch failure" not in str(error):
                 raise
-            raise AssetUnavailableError(
-                f"Could not download the ImageNet weights of {spec.handle} (no network?). Prefetch them where there "
-                "is internet (`make prefetch`, then start with COURSE_ASSETS=<that folder>), or run "
-                "`%env COURSE_PROFILE=offline` and this notebook again to use the stand-in.") from None
+            raise AssetUnavailableError(f"Could not download the ImageNet weights of {spec.handle} (no network?); "
+                                        f"{runtime.GET_IT_OFFLINE}.") from None
     else:
         if include_top:
             raise CourseValueError(
@@ -222,12 +243,13 @@ def classifier_labels(profile: config.Profile | None = None) -> list[str]:
     if not profile.real_assets:
         return source_classes()
     try:
-        path = keras.utils.get_file("ImageNetLabels.txt", catalogue.IMAGENET_LABELS_URL)
+        with runtime.bounded_keras_downloads("ImageNet's class names"):
+            path = keras.utils.get_file("ImageNetLabels.txt", catalogue.IMAGENET_LABELS_URL)
     except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception("URL fetch failure ...")
         if "URL fetch failure" not in str(error):
             raise
-        raise AssetUnavailableError("Could not download ImageNet's class names (no network?). `make prefetch` "
-                                    "fetches them, or run `%env COURSE_PROFILE=offline` and this notebook again.") from None
+        raise AssetUnavailableError(f"Could not download ImageNet's class names (no network?); "
+                                    f"{runtime.GET_IT_OFFLINE}.") from None
     return Path(path).read_text(encoding="utf8").splitlines()
 
 

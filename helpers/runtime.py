@@ -9,10 +9,13 @@ where the real assets are cached, whether their hosts answer, whether there is a
   every machine at that moment (tensorflow/tensorflow#100442: ``TF_CPP_MIN_LOG_LEVEL`` cannot silence them). Only
   those known lines are dropped, only during that import: every other line, and everything printed later, shows.
 * :func:`hosts_reachable`, :func:`real_assets_cached` and :func:`gpu_available` tell the ``auto`` profile what
-  this machine has; the ``*_dir`` functions say where TF Hub, tfds and Keras keep what they download.
+  this machine has; the ``*_dir`` functions say where TF Hub, tfds and Keras keep what they download;
+* :func:`require_hosts` (and :func:`bounded_keras_downloads` for Keras's downloader) bounds every asset fetch:
+  a host that does not answer within 2 s ends it with one sentence, before any download starts.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -24,11 +27,14 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
 from helpers import catalogue
+from helpers.errors import AssetUnavailableError
 
 COLAB_EXTRAS = {"tensorflow_hub": "tensorflow-hub", "tensorflow_datasets": "tensorflow-datasets",
                 "importlib_resources": "importlib_resources", "tf_keras": "tf-keras", "ipywidgets": "ipywidgets"}
@@ -219,6 +225,75 @@ def hosts_reachable(hosts: tuple[str, ...] = catalogue.CATALOGUE_HOSTS, timeout:
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     return {h: answers[h] and not t.is_alive() for h, t in zip(hosts, threads)}
+
+
+ASSET_FETCH_TIMEOUT = 2.0
+"""Seconds an asset fetch waits for its host's answer before the course says it cannot download (DNS included)."""
+
+
+def require_hosts(hosts: tuple[str, ...], what: str, fix: str = "", timeout: float = ASSET_FETCH_TIMEOUT,
+                  error: type[AssetUnavailableError] = AssetUnavailableError) -> None:
+    """Return when every host of ``hosts`` answers within ``timeout``; else raise one sentence naming ``what``.
+
+    Every download the course starts (Keras weights, TF Hub models, tfds datasets) asks this first, so a dead
+    network, a DNS that answers late or a proxy that never answers ends in ``timeout`` seconds, not in a hang.
+    """
+    fix = fix or GET_IT_OFFLINE
+    silent = [host for host, ok in hosts_reachable(hosts=tuple(hosts), timeout=timeout).items() if not ok]
+    if silent:
+        raise error(f"Could not download {what}: {', '.join(silent)} did not answer within "
+                    f"{timeout:g} s (no network, or a proxy that blocks it); {fix}.")
+
+
+GET_IT_OFFLINE = ("prefetch it where there is internet (`make prefetch`, then start Jupyter with "
+                  "COURSE_ASSETS=<that folder>), or run `%env COURSE_PROFILE=offline` and this notebook again")
+"""The way round a download that cannot happen now: the end of every such message."""
+
+
+def hub_cached(handle: str) -> bool:
+    """True when TF Hub's cache holds ``handle`` (then ``hub.resolve`` downloads nothing)."""
+    folder = hub_cache_path(handle)
+    return folder.is_dir() and any(folder.iterdir())
+
+
+def keras_cached(fname: str | None, origin: str | None, cache_subdir: str = "datasets",
+                 cache_dir: str | None = None, **ignored: Any) -> bool:
+    """True when ``keras.utils.get_file`` would find this file in its cache (then it downloads nothing)."""
+    from keras.src.backend import config as keras_config
+
+    base = Path(os.path.expanduser(cache_dir or keras_config.keras_home()))
+    if not os.access(base, os.W_OK):
+        base = Path(tempfile.gettempdir()) / ".keras"  # where Keras falls back to
+    name = fname or Path(urllib.parse.urlsplit(origin or "").path).name
+    return bool(name) and (base / cache_subdir / name).exists()
+
+
+@contextlib.contextmanager
+def bounded_keras_downloads(what: str) -> Iterator[None]:
+    """While inside, a download by Keras's own ``get_file`` first asks its host (2 s at most, DNS included).
+
+    Without it, Keras waits for a silent proxy forever (no timeout), and prints "Downloading data from ..."
+    before any error. A ``get_file`` replaced by someone else (a test harness) is left alone.
+    """
+    import keras
+    from keras.src.utils import file_utils
+
+    homes = [module for module in (file_utils, keras.utils)
+             if getattr(module.get_file, "__module__", "") == file_utils.__name__]
+    keras_get_file = file_utils.get_file if file_utils in homes else keras.utils.get_file
+
+    def get_file(fname: str | None = None, origin: str | None = None, *args: Any, **kwargs: Any) -> str:
+        if not kwargs.get("force_download") and not keras_cached(fname, origin, **kwargs):
+            require_hosts((urllib.parse.urlsplit(origin or "").hostname or str(origin),), what)
+        return keras_get_file(fname, origin, *args, **kwargs)
+
+    for module in homes:
+        module.get_file = get_file
+    try:
+        yield
+    finally:
+        for module in homes:
+            module.get_file = keras_get_file
 
 
 def tfds_prepared(name: str, data_dir: Path | None = None) -> bool:

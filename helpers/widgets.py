@@ -25,6 +25,9 @@ from IPython.display import display
 from matplotlib.figure import Figure
 from PIL import Image
 
+from helpers import config
+from helpers.errors import CourseTypeError
+from helpers.images import _size_problem as size_problem
 from helpers.images import decode_image
 from helpers.models import count_params
 from helpers.metrics import to_class_indices
@@ -200,34 +203,58 @@ def uploaded_files(value: Any) -> list[tuple[str, bytes]]:
     return [(item["name"], bytes(item["content"])) for item in value or ()]
 
 
-def _decode_upload(content: bytes) -> np.ndarray | str:
-    """The uploaded image as uint8 RGB ``(H, W, 3)``, or one sentence saying why it cannot be used."""
+def _decode_upload(content: bytes, image_size: int | None) -> tuple[np.ndarray | str, str]:
+    """The uploaded image as uint8 RGB ``(H, W, 3)`` and a note ("" or why it may be judged badly), or one
+    sentence saying why it cannot be used. Sizes are judged as the folder loader judges them, at ``image_size``
+    (default: the active profile's)."""
     image, notes = decode_image(content)
     if image is None:
-        return f"Sorry, this file cannot be used as an image: {notes[0]}. Try a JPEG or PNG photo."
-    return image
+        return f"Sorry, this file cannot be used as an image: {notes[0]}. Try a JPEG or PNG photo.", ""
+    problem = size_problem(image.shape, image_size or config.resolve_profile().profile.image_size)
+    if problem and problem[0] == "skip":
+        return f"Sorry, this picture is {problem[1]} (the folder loader skips such images): upload a larger photo.", ""
+    return image, f" (note: {problem[1]}, as the folder loader flags it)" if problem else ""
 
 
-def classify_upload(content: bytes, predict_fn: Callable[[np.ndarray], str]) -> str:
+def _check_upload_arguments(content: Any, predict_fn: Any) -> None:
+    if isinstance(content, (dict, tuple, list)):
+        raise CourseTypeError("classify_upload takes one file's bytes, not a FileUpload value: pass "
+                              "uploaded_files(upload.value)[0][1], or open(path, \"rb\").read().")
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise CourseTypeError(f"classify_upload takes the file's bytes, such as open(path, \"rb\").read(); got "
+                              f"{type(content).__name__}.")
+    if not callable(predict_fn):
+        raise CourseTypeError(f"predict_fn is a function from an image to its answer (pass the function itself, "
+                              f"without calling it); got {type(predict_fn).__name__}.")
+
+
+def classify_upload(content: bytes, predict_fn: Callable[[np.ndarray], str], image_size: int | None = None) -> str:
     """``predict_fn``'s answer for the image in ``content``, or a friendly message when it is not an image.
 
     ``predict_fn`` receives a uint8 RGB array ``(H, W, 3)``, decoded as the folder loader decodes files
-    (:func:`helpers.images.decode_image`: upright, 8-bit, transparency on white); resizing it is its job.
+    (:func:`helpers.images.decode_image`: upright, 8-bit, transparency on white); resizing it is its job. A
+    picture the folder loader would skip at ``image_size`` (default: the profile's) is refused, one it would
+    flag is classified with a note. An error in ``predict_fn`` shows in full: it is your code.
 
     >>> classify_upload(open("cat.jpg", "rb").read(), lambda img: "cat")
     'cat'
     """
-    image = _decode_upload(content)
-    return image if isinstance(image, str) else str(predict_fn(image))
+    _check_upload_arguments(content, predict_fn)
+    image, note = _decode_upload(bytes(content), image_size)
+    return image if isinstance(image, str) else str(predict_fn(image)) + note
 
 
-def upload_classifier(predict_fn: Callable[[np.ndarray], str]) -> widgets.VBox:
+def upload_classifier(predict_fn: Callable[[np.ndarray], str], image_size: int | None = None) -> widgets.VBox:
     """An upload box: the uploaded photo is shown with ``predict_fn``'s answer (errors as a message).
 
-    Works with ipywidgets 7 (Colab) and 8 (JupyterLab).
+    Pictures are judged as :func:`classify_upload` judges them. Works with ipywidgets 7 (Colab) and 8 (JupyterLab).
 
-    >>> upload_classifier(lambda img: class_names[int(model.predict(resize(img)[None])[0].argmax())])
+    >>> def predict_fn(img):   # resize as the pipeline does, then the base's own preprocessing
+    ...     batch = preprocess(resize(img, cfg.image_size))[None]
+    ...     return class_names[int(model.predict(batch, verbose=0)[0].argmax())]
+    >>> upload_classifier(predict_fn)
     """
+    _check_upload_arguments(b"", predict_fn)
     upload = widgets.FileUpload(accept="image/*", multiple=False, description="Choose a photo",
                                 layout=widgets.Layout(width="200px"))
     picture = widgets.Image(format="png", layout=widgets.Layout(width="256px", display="none"))
@@ -238,13 +265,14 @@ def upload_classifier(predict_fn: Callable[[np.ndarray], str]) -> widgets.VBox:
         if not files:
             return
         name, content = files[-1]
-        image = _decode_upload(content)
+        image, note = _decode_upload(content, image_size)
         if isinstance(image, str):
             picture.layout.display, answer.value = "none", f"{html.escape(name)}: {image}"
             return
         picture.value, picture.layout.display = _png(image), None
         try:
-            answer.value = f"{html.escape(name)}: prediction <b>{html.escape(str(predict_fn(image)))}</b>"
+            answer.value = (f"{html.escape(name)}: prediction <b>{html.escape(str(predict_fn(image)))}</b>"
+                            f"{html.escape(note)}")
         except Exception as err:  # the learner's predict_fn: show the error instead of losing it
             answer.value = f"predict_fn failed: {html.escape(f'{type(err).__name__}: {err}')}"
 

@@ -9,7 +9,7 @@ import keras
 import pytest
 import tensorflow as tf
 
-from helpers import config, data, models, runtime
+from helpers import catalogue, config, data, models, runtime
 from helpers.errors import AssetUnavailableError, CourseError
 
 
@@ -95,3 +95,59 @@ def test_course_errors_show_without_a_traceback(capsys):
     text = "".join(capsys.readouterr())
     assert "CourseValueError" in text and "Did you mean 'vgg16'" in text
     assert "Traceback" not in text and "---->" not in text
+
+
+# --- issue 23: every helper misuse a learner hit, answered in one course sentence --------------------------
+def _splits() -> data.Splits:
+    examples = _examples()
+    return data.Splits(examples, examples, None, ["a", "b"], {"train": 4, "validation": 4, "test": 0})
+
+
+def _batched() -> tf.data.Dataset:
+    return _examples().batch(2)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: _splits().tain, AttributeError, r"splits has no 'tain'. Did you mean 'train'\? It has: train, validation"),
+    (lambda: getattr(_splits(), "valid"), AttributeError, "Did you mean 'validation'"),
+    (lambda: _splits()["train"], TypeError, "splits is not a dict: write splits.train"),
+    (lambda: _splits().sizes["valid"], KeyError, r"^splits.sizes has no 'valid'. Did you mean 'validation'\?"),
+    (lambda: data.make_pipeline(_examples(), 8, training=True, shuffle_buffer=0), ValueError,
+     "shuffle_buffer is how many examples are shuffled together"),
+    (lambda: data.make_pipeline(_batched(), 8), ValueError, r"ds is already batched .* pass the unbatched examples"),
+    (lambda: data.make_pipeline(_examples(), 8, cache="/no/such/folder/cache"), ValueError,
+     r"is in a folder that does not exist; create it first"),
+    (lambda: data.features_dataset(tf.zeros((4, 3)), tf.zeros(3)), ValueError, "4 feature vectors but 3 labels"),
+    (lambda: data.features_dataset(tf.zeros((4, 3)), tf.zeros(4), batch_size=0), ValueError,
+     "batch_size is how many feature vectors go in a batch"),
+    (lambda: data.extract_features(lambda x: x, _examples()), ValueError,
+     r"ds yields single images of shape \(8, 8, 3\), not batches; pass make_pipeline"),
+    (lambda: data.extract_features(lambda x: x, _examples(), batch_size=0), ValueError,
+     "batch_size is how many images go in a batch"),
+    (lambda: models.load_base("vgg16", input_shape=(16, 16, 3), profile=config.PROFILES["offline"]), ValueError,
+     r"VGG16 takes images of at least 32×32 px; got input_shape=\(16, 16, 3\)"),
+    (lambda: models.load_base("vgg16", input_shape=(16, 16, 3), profile=config.PROFILES["quick"]), ValueError,
+     r"at least 32×32 px"),
+    (lambda: models.load_base("vgg16", pooling="mean", profile=config.PROFILES["offline"]), ValueError,
+     r"pooling is None \(the feature maps\), \"avg\" or \"max\"; got 'mean'. Did you mean 'avg'\?"),
+    (lambda: models.load_base("vgg16", pooling="None", profile=config.PROFILES["offline"]), ValueError,
+     "Did you mean None, without quotes"),
+])
+def test_a_misused_helper_answers_in_one_course_sentence(call, error, words):
+    with pytest.raises(CourseError, match=words) as caught:
+        call()
+    assert isinstance(caught.value, error), "still catchable as the Python error it replaces"
+    assert len(caught.value._render_traceback_()) == 1, "one line in a notebook, no traceback"
+
+
+def test_the_smallest_input_load_base_takes_is_the_one_keras_takes():
+    for name, spec in catalogue.MODELS.items():
+        if spec.source != "keras" or spec.standin_build is None:
+            continue
+        smallest = (spec.min_input_size,) * 2 + (3,)
+        assert models.load_base(name, input_shape=smallest, profile=config.PROFILES["offline"], verbose=False)
+
+
+def test_hub_layer_on_a_folder_that_is_not_a_savedmodel_says_what_to_give(tmp_path):
+    with pytest.raises(CourseError, match="is not a SavedModel .*no saved_model.pb.*give the folder that holds"):
+        models.HubLayer(str(tmp_path))

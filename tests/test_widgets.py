@@ -187,7 +187,7 @@ def test_classify_upload_passes_an_rgb_uint8_array_to_predict_fn():
 
     grey = io.BytesIO()
     Image.new("L", (5, 4), 128).save(grey, format="JPEG")
-    assert w.classify_upload(grey.getvalue(), predict) == "cat"
+    assert w.classify_upload(grey.getvalue(), predict, image_size=16) == "cat"
     assert seen[0].shape == (4, 5, 3) and seen[0].dtype == np.uint8
 
 
@@ -234,7 +234,7 @@ def test_uploaded_files_reads_both_ipywidgets_shapes(shape):
 
 
 def test_upload_classifier_shows_the_photo_and_the_answer(capsys):
-    box = w.upload_classifier(lambda image: f"{image.shape[1]}x{image.shape[0]}")
+    box = w.upload_classifier(lambda image: f"{image.shape[1]}x{image.shape[0]}", image_size=16)
     up, picture, answer = box.children
     assert "needs JupyterLab or Colab" in capsys.readouterr().out
     assert picture.layout.display == "none", "no broken-image icon before the first upload"
@@ -249,7 +249,7 @@ def test_upload_classifier_reports_a_failing_predict_fn():
     def predict(image):
         raise RuntimeError("model not trained")
 
-    box = w.upload_classifier(predict)
+    box = w.upload_classifier(predict, image_size=16)
     upload(box.children[0], png_bytes())
     assert box.children[2].value == "predict_fn failed: RuntimeError: model not trained"
     assert box.children[1].layout.display is None, "the photo still shows"
@@ -308,3 +308,69 @@ def test_liveplot_with_a_frontend_redraws_each_epoch_in_its_output(shown):
     fake_fit(live, epochs=1)  # the next phase, in a later cell, gets its own plot there
     assert live.output is not first_output and shown[4] is live.output
     assert len(shown[5].axes[0].lines[0].get_xdata()) == 4
+
+
+# --- issue 23: wrong moves around the upload box ---------------------------------------------------------
+
+@pytest.mark.parametrize("content, words", [
+    (None, r"takes the file's bytes, such as open\(path, \"rb\"\).read\(\); got NoneType"),
+    (upload_value_v7(b"abc"), r"not a FileUpload value: pass uploaded_files\(upload.value\)\[0\]\[1\]"),
+    (upload_value_v8(b"abc"), "not a FileUpload value"),
+])
+def test_classify_upload_names_what_to_pass_instead_of_a_wrong_content(content, words):
+    from helpers.errors import CourseError
+
+    with pytest.raises(CourseError, match=words) as caught:
+        w.classify_upload(content, lambda image: "cat")
+    assert isinstance(caught.value, TypeError)
+
+
+def test_a_predict_fn_that_is_not_a_function_is_refused_before_any_upload():
+    from helpers.errors import CourseError
+
+    with pytest.raises(CourseError, match="pass the function itself, without calling it"):
+        w.upload_classifier("cat")
+
+
+def test_a_learners_failing_predict_fn_shows_its_own_error_in_classify_upload():
+    def predict(image):
+        raise ZeroDivisionError("my bug")
+
+    with pytest.raises(ZeroDivisionError, match="my bug"):
+        w.classify_upload(png_bytes(size=(64, 64)), predict, image_size=64)
+
+
+def test_the_upload_box_skips_and_flags_pictures_as_the_folder_loader_does():
+    from helpers import images
+
+    seen = []
+    predict = lambda image: seen.append(image.shape) or "cat"  # noqa: E731
+    tiny = w.classify_upload(png_bytes(size=(1, 1)), predict, image_size=64)
+    assert tiny.startswith("Sorry, this picture is too small: 1×1 px") and "skips such images" in tiny and not seen
+    assert images._size_problem((1, 1, 3), 64)[0] == "skip", "the loader's own rule says skip"
+    strip = w.classify_upload(png_bytes(size=(900, 8)), predict, image_size=64)
+    assert strip.startswith("cat (note: 900×8 px, squeezed to 64×64 px its content is distorted 112:1")
+    assert images._size_problem((8, 900, 3), 64)[0] == "check", "the loader keeps it and flags it"
+    box = w.upload_classifier(predict, image_size=64)
+    upload(box.children[0], png_bytes(size=(1, 1)), "dot.png")
+    assert box.children[2].value.startswith("dot.png: Sorry, this picture is too small")
+    assert box.children[1].layout.display == "none"
+    upload(box.children[0], png_bytes(size=(900, 8)), "strip.png")
+    assert "prediction <b>cat</b> (note: 900×8 px" in box.children[2].value
+
+
+def test_upload_classifiers_documented_example_runs():
+    from helpers.data import resize
+
+    keras.utils.set_random_seed(0)
+    class_names = ["cat", "dog"]
+    model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2)])
+    preprocess = keras.applications.mobilenet_v2.preprocess_input
+    cfg = type("Cfg", (), {"image_size": 32})
+    namespace = dict(resize=resize, preprocess=preprocess, model=model, class_names=class_names, cfg=cfg,
+                     upload_classifier=w.upload_classifier)
+    lines = [line.strip()[4:] for line in w.upload_classifier.__doc__.splitlines()
+             if line.strip().startswith((">>> ", "... "))]
+    assert lines, "the docstring has an example"
+    exec(compile("\n".join(lines), "upload_classifier.__doc__", "exec"), namespace)  # noqa: S102
+    assert namespace["predict_fn"](np.zeros((50, 40, 3), np.uint8)) in class_names

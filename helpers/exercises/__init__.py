@@ -11,6 +11,7 @@ answer holds. No lesson module imports this package.
 
 ``framework``   the question class, ``____``, ``ready``, ``questions``, solutions read from notebooks/solutions/
 ``recording``   the record of every ``fit`` and ``evaluate`` call, so that checks grade by effect
+``slips``       the five common Keras slips in an exercise cell, shown as one course sentence
 ``judges``      judges of models: VGG16 bases, preprocessing, heads, compile settings
 ``run_judges``  judges of runs: which split a fit or an evaluation used, what it measured
 ``results``     the results file 07-09 share, the label every printed figure carries, a stopwatch

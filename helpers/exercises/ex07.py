@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
+
 from helpers.exercises.framework import Context, Hint, Question
 from helpers.exercises.judges import (contains, has_random_first_conv, judge_compiled, judge_outputs,
                                       judge_preprocess, judge_vgg16_base, layer, not_a_model, owners, would_train)
@@ -42,6 +44,9 @@ class LoadFrozenBase(Question):
         problem = judge_vgg16_base(base_model, ctx, "base_model")
         if problem:
             return problem
+        if len(getattr(base_model, "output_shape", ())) == 2:
+            return ("base_model is pooled (pooling=\"avg\" or \"max\"): it outputs one vector per image, but the "
+                    "head of q3 takes VGG16's feature maps and pools them itself. Load it without pooling.")
         if has_random_first_conv(base_model) and not ctx.smoke:  # the smoke run's "ImageNet" weights are random
             return "base_model has random weights (weights=None): load the pre-trained ones, weights=\"pretrained\"."
         training = would_train(base_model)
@@ -118,9 +123,12 @@ class CompileHead(Question):
         problem, outputs = judge_outputs(head, feature_shape(ctx), ctx, "head", takes="the base's feature maps")
         if problem:
             return problem
-        base = ctx.get("base_model")
-        if not getattr(head, "compiled", False) and getattr(base, "compiled", False):
-            return "you compiled base_model, but the model you train here is the head: compile head."
+        if not getattr(head, "compiled", False):
+            other = next((name for name, value in ctx.namespace.items() if not name.startswith("_")
+                          and value is not head and isinstance(value, keras.Model) and getattr(value, "compiled", False)
+                          and int(getattr(value.optimizer, "iterations", 1)) == 0), None)
+            if other:
+                return f"you compiled `{other}`, but the model you train here is the head: compile head."
         return judge_compiled(head, outputs, ctx, "head", lr_range=(1e-4, 1e-2), lr_hint=" for training a new head")
 
 

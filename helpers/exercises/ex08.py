@@ -118,9 +118,9 @@ class RecompileLowRate(Question):
                     "updates the old list of weights, so the newly unfrozen ones would never move. Compile model "
                     "again now.")
         limit = max(ctx.profile.fine_tune_learning_rate, 1e-4)
-        return judge_compiled(model, outputs, ctx, "model", lr_range=(1e-7, limit),
-                              lr_hint=" for fine-tuning: large steps wreck the pre-trained weights; use "
-                                      "cfg.fine_tune_learning_rate")
+        return judge_compiled(model, outputs, ctx, "model", lr_range=(1e-7, limit), lr_hint=" for fine-tuning",
+                              too_high_why=": large steps wreck the pre-trained weights",
+                              use="cfg.fine_tune_learning_rate")
 
 
 class ContinueTraining(Question):

@@ -27,6 +27,8 @@ class ScratchModel(Question):
              "scratch_base = load_base(\"vgg16\", weights=None, include_top=False, input_shape=cfg.image_shape)\n"
              "scratch_model = keras.Sequential([keras.Input(cfg.image_shape), scratch_base,\n"
              "                                  keras.layers.GlobalAveragePooling2D(),\n"
+             "                                  keras.layers.Dense(128, activation=\"relu\"),\n"
+             "                                  keras.layers.Dropout(0.2),\n"
              "                                  keras.layers.Dense(splits.num_classes, dtype=\"float32\")])\n"
              "scratch_model.compile(optimizer=keras.optimizers.Adam(cfg.head_learning_rate),\n"
              "                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n"
@@ -106,13 +108,13 @@ class TrainScratch(Question):
 
 class ReadTheCurve(Question):
     notebook, id, names = NOTEBOOK, "q3", ("curve_answer",)
-    task = "the letter of the statement the data-efficiency curve supports (curve_answer)"
+    task = ("the letter of the statement the data-efficiency curve supports (curve_answer), once q1 and q2 are "
+            "done and the curve cell has drawn it")
     choices = {
-        "a": "Training from scratch catches up with the pre-trained base once it gets half of these images.",
-        "b": "The pre-trained base is ahead at every training-set size; from random weights, VGG16 learns much "
-             "less from the same images and epochs.",
-        "c": "With the fewest images, training from scratch beats the pre-trained base.",
-        "d": "Pre-training only pays off when you train on the whole training set.",
+        "a": "Training from scratch catches up with the pre-trained base once it gets half of the training images.",
+        "b": "The pre-trained base is ahead at every size; from random weights, VGG16 learns far less from them.",
+        "c": "With the fewest training images, the from-scratch model is ahead; the pre-trained one wins later.",
+        "d": "Pre-training pays off only with the whole training set; with fewer images the two lines are level.",
     }
     why = {
         "a": "compare the two lines at the largest size: the pre-trained one is still far above.",

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from helpers import catalogue, config
-from helpers.exercises import recording
+from helpers.errors import CourseError
+from helpers.exercises import recording, slips
 
 SOLUTIONS_DIR = config.REPO_ROOT / "notebooks" / "solutions"
 EXERCISES = ("07", "08", "09")
@@ -40,11 +41,41 @@ class _Blank:
     def __repr__(self) -> str:
         return "____"
 
-    def __bool__(self) -> bool:
-        return False
-
     def _ipython_display_(self) -> None:  # a bare ____ line in a student copy shows nothing
         pass
+
+    # Used as a value (an argument tested for truth, an attribute, a call, a shape), it says so instead of
+    # passing for False or None: ``include_top=____`` is refused, not taken as include_top=False.
+    def __bool__(self) -> bool:
+        raise PlaceholderUsed(PLACEHOLDER_USED)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # IPython and copy probe _repr_html_, __deepcopy__...: plainly absent
+            raise AttributeError(name)
+        raise PlaceholderUsed(PLACEHOLDER_USED)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PlaceholderUsed(PLACEHOLDER_USED)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise PlaceholderUsed(PLACEHOLDER_USED)
+
+    def __iter__(self) -> Any:
+        raise PlaceholderUsed(PLACEHOLDER_USED)
+
+    def __len__(self) -> int:
+        raise PlaceholderUsed(PLACEHOLDER_USED)
+
+    __getitem__ = __call__
+    __index__ = __int__ = __float__ = __len__
+
+
+PLACEHOLDER_USED = ("a ____ placeholder is still in the code this cell runs: replace it with your answer (the "
+                    "exercise's hint shows what goes there), then run the cell again.")
+
+
+class PlaceholderUsed(CourseError, AttributeError, TypeError):
+    """Code used the ``____`` placeholder as a value; the message says to replace it."""
 
 
 ____ = _Blank()
@@ -250,12 +281,14 @@ class Question:
 def questions(exercise: str) -> tuple[Question, ...]:
     """The question objects of exercise ``"07"``, ``"08"`` or ``"09"``, in order: ``q1, q2, ... = questions("07")``.
 
-    Also starts recording ``fit`` and ``evaluate`` calls (``recording.py``): the checks read them.
+    Also starts recording ``fit`` and ``evaluate`` calls (``recording.py``): the checks read them; and shows the
+    common Keras slips in one sentence (``slips.py``).
     """
     exercise = str(exercise)[:2]
     if exercise not in EXERCISES:
         raise ValueError(f"No exercise {exercise!r}; there are {', '.join(EXERCISES)}.")
     recording.install()
+    slips.install()
     module = importlib.import_module(f"helpers.exercises.ex{exercise}")
     return tuple(cls() for cls in module.QUESTIONS)
 

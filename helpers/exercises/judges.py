@@ -6,6 +6,7 @@ it never raises for a wrong answer. Runs (what ``fit`` trained on, what ``evalua
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -37,8 +38,21 @@ def shape_text(shape: Any) -> str:
 
 
 def keras_error(error: Exception) -> str:
-    """The useful first line of a Keras/TensorFlow error, without its node names."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    """The useful first line of a Keras/TensorFlow error, without its node names.
+
+    Keras 3 wraps an error inside a layer as "Exception encountered when calling X.call()." followed by the
+    cause in quotes: the cause is what says what went wrong (e.g. the shape a layer expected).
+    """
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # Keras 3 prints layer names in bold
+    shapes = re.search(r"(Expected shape \(.*?\), but input has incompatible shape \(.*?\))", plain, re.DOTALL)
+    ndim = re.search(r"(Input \d+ of layer \S+ is incompatible with the layer: expected ndim=\d+, found ndim=\d+)",
+                     plain)
+    if shapes or ndim:
+        return (shapes or ndim)[1].replace("\n", " ")[:220]
+    lines = [line.strip().strip("'\"").strip() for line in plain.strip().splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("Exception encountered when calling",
+                                                                     "Arguments received by"))]
+    text = lines[0] if lines else type(error).__name__
     return text.split(" for '{{node")[0][:220]
 
 
@@ -204,7 +218,8 @@ def judge_outputs(model: Any, inputs_shape: tuple[int, ...], ctx: Context, name:
         outputs = np.asarray(raw)
     except Exception as error:  # noqa: BLE001
         return (f"`{name}` cannot take {takes} of shape {shape_text((None, *inputs_shape))}; Keras says: "
-                f"{keras_error(error)}"), None
+                f"{keras_error(error)}. Its first layer must take that shape, e.g. keras.Input("
+                f"{shape_text(inputs_shape)})."), None
     k = ctx.num_classes
     if outputs.ndim != 2:
         return (f"`{name}` outputs shape {shape_text((None, *outputs.shape[1:]))}, one value per position: "
@@ -284,8 +299,10 @@ def judge_metrics(model: Any, kind: str, ctx: Context, name: str) -> str | None:
 
 
 def judge_compiled(model: Any, outputs: Any, ctx: Context, name: str, lr_range: tuple[float, float],
-                   lr_hint: str = "") -> str | None:
+                   lr_hint: str = "", too_high_why: str = "", use: str = "") -> str | None:
     """Problems with how ``model`` was compiled: loss vs labels and output, learning rate, metrics.
+
+    ``lr_hint`` says what the rate is for, ``too_high_why`` why a larger one harms, ``use`` the rate to use.
 
     Raises NotAttempted when ``model`` was never compiled.
     """
@@ -293,6 +310,9 @@ def judge_compiled(model: Any, outputs: Any, ctx: Context, name: str, lr_range: 
         raise NotAttempted
     if model.loss is None:
         return f"`{name}` was compiled without a loss: pass loss=keras.losses.SparseCategoricalCrossentropy(...)."
+    if isinstance(model.loss, type):
+        return (f"the loss is the class keras.losses.{model.loss.__name__} itself, not a loss made from it: add the "
+                f"parentheses and its arguments, loss=keras.losses.{model.loss.__name__}(from_logits=True).")
     loss_name, from_logits = _loss_name_and_logits(model.loss)
     kind = output_kind(model, outputs)
     k = ctx.num_classes
@@ -318,8 +338,10 @@ def judge_compiled(model: Any, outputs: Any, ctx: Context, name: str, lr_range: 
     low, high = lr_range
     if not lr > 0:
         return f"the learning rate is {lr:g}: it must be a positive number."
+    use = f"; use {use}" if use else ""
     if lr > high * 1.0001:
-        return f"the learning rate {lr:g} is too high{lr_hint} (at most {high:g})."
+        return f"the learning rate {lr:g} is too high{lr_hint} (at most {high:g}){too_high_why}{use}."
     if lr < low * 0.9999:
-        return f"the learning rate {lr:g} is too low{lr_hint} (at least {low:g}): it would barely move in this budget."
+        return (f"the learning rate {lr:g} is too low{lr_hint} (at least {low:g}): the weights would barely move "
+                f"in this budget{use}.")
     return judge_metrics(model, kind, ctx, name)

@@ -231,6 +231,12 @@ def judge_accuracy(value: Any, name: str, ctx: Context, model_name: str, evaluat
         if not any(later(r) for r in own) and any("test" in splits_of(r.x, r.y, ctx) for r in own):
             # only a test evaluation before the last fit gave it (one after the fit on another split would
             # have given the number just as well: the loop below names that split)
+            since = [r for r in reversed(recording.EVALUATIONS) if of_model(r) and later(r)]
+            if since and "test" not in splits_of(since[0].x, since[0].y, ctx):
+                used = splits_of(since[0].x, since[0].y, ctx)
+                where = " and ".join(WORDS[s] for s in sorted(used)) or describe(since[0].x, since[0].y, ctx)
+                return (f"your last evaluation of `{model_name}` was on {where} (its number only happens to equal "
+                        f"an earlier test score): report the accuracy on the test split, `{evaluate_how}`.")
             return _from_a_history(number, [after.history] if after is not None else [], value) or (
                 f"`{name}` was measured before the training you just did: evaluate `{model_name}` again, "
                 f"`test_loss, {name} = {evaluate_how}`.")
