@@ -60,13 +60,25 @@ def download_preset(profile: config.Profile | None = None) -> Path:
     spec = catalogue.KERAS_HUB_PRESETS[profile.name]
     import kagglehub
 
+    what = f"the KerasHub preset {spec.name} from Kaggle Models"
+    if not preset_cached(spec.kaggle_handle) and kagglehub.model_download.__module__.startswith("kagglehub"):
+        runtime.require_hosts((KAGGLE_HOST,), what)  # kagglehub has no timeout: a silent proxy would hang it
     try:
         return Path(kagglehub.model_download(spec.kaggle_handle))
     except Exception as error:  # kagglehub raises requests' and its own errors; all mean "not here"
-        raise AssetUnavailableError(
-            f"Could not download the KerasHub preset {spec.name} from Kaggle Models ({KAGGLE_HOST}): "
-            f"{type(error).__name__}. Check this machine's internet, or fetch it once where there is internet "
-            f"(make prefetch) and set COURSE_ASSETS, or run offline (COURSE_PROFILE=offline).") from None
+        raise AssetUnavailableError(f"Could not download {what} ({KAGGLE_HOST}): {type(error).__name__}; "
+                                    f"{runtime.GET_IT_OFFLINE}.") from None
+
+
+def preset_cached(handle: str) -> bool:
+    """True when kagglehub's cache holds ``handle`` complete (then ``model_download`` downloads nothing)."""
+    try:
+        from kagglehub.cache import Cache
+        from kagglehub.handle import parse_model_handle
+
+        return Cache().load_from_cache(parse_model_handle(handle)) is not None
+    except (ImportError, AttributeError, ValueError):  # another kagglehub: ask the host, as for no cache
+        return False
 
 
 class LearningRateSweep(keras.callbacks.Callback):

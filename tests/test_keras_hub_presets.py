@@ -1,11 +1,13 @@
 """notebook 12's plumbing: the presets per profile, the Kaggle boundary, the learning-rate sweep, Grad-CAM."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
 
-from helpers import config, keras_hub_presets
+from helpers import catalogue, config, keras_hub_presets, runtime
 from helpers.errors import AssetUnavailableError
 
 
@@ -95,3 +97,36 @@ def test_grad_cam_of_the_notebook_peaks_on_the_patch_that_decides_the_class():
         assert 2 <= row < 6 and 10 <= col < 14, f"the {layer_name} heatmap peaks at ({row}, {col}), off the patch"
         assert class_one.max() > 0
         assert not grad_cam(base, head, image, np.array([0]), layer_name).any(), "no evidence for class 0"
+
+
+def test_a_silent_kaggle_ends_in_one_sentence_within_five_seconds_without_calling_kagglehub(monkeypatch, tmp_path):
+    """A proxy that accepts the connection and never answers: kagglehub has no timeout, so the course asks first."""
+    import time
+
+    import kagglehub
+
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(kagglehub, "model_download", lambda *a, **k: calls.append(a))
+    kagglehub.model_download.__module__ = "kagglehub.models"  # looks like kagglehub's own, not a harness's
+    monkeypatch.setattr(runtime, "hosts_reachable", lambda hosts, timeout: time.sleep(timeout) or dict.fromkeys(hosts, False))
+    start = time.perf_counter()
+    with pytest.raises(AssetUnavailableError, match=r"mobilenet_v3_small_100_imagenet.*did not answer within 2 s.*make prefetch"):
+        keras_hub_presets.download_preset(config.PROFILES["quick"])
+    assert time.perf_counter() - start < 5 and calls == []
+
+
+def test_a_cached_preset_loads_without_asking_the_network(monkeypatch, tmp_path):
+    import kagglehub
+    from kagglehub.cache import Cache
+    from kagglehub.handle import parse_model_handle
+
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
+    handle = parse_model_handle(catalogue.KERAS_HUB_PRESETS["quick"].kaggle_handle)
+    Path(Cache().get_path(handle)).mkdir(parents=True)
+    Cache().mark_as_complete(handle)
+    monkeypatch.setattr(runtime, "hosts_reachable", lambda *a, **k: pytest.fail("asked the network"))
+    fetched = lambda h, *a, **k: "/cached/preset"  # noqa: E731
+    fetched.__module__ = "kagglehub.models"
+    monkeypatch.setattr(kagglehub, "model_download", fetched)
+    assert keras_hub_presets.download_preset(config.PROFILES["quick"]) == Path("/cached/preset")
