@@ -77,7 +77,8 @@ PROFILES: dict[str, Profile] = {
         head_epochs=10, fine_tune_epochs=10, head_learning_rate=1e-3, fine_tune_learning_rate=1e-4,
         fine_tune_at=54,
         summary="bundled in data/: real flower photos and real ImageNet MobileNetV2 weights, alpha 0.35, at "
-                "64 px, and labelled glyph STAND-INS for VGG16 in 07-09: no network needed",
+                "64 px, and labelled glyph STAND-INS for VGG16 (07-09) and the KerasHub preset (12): "
+                "no network needed",
     ),
     "quick": Profile(
         name="quick", real_assets=True, image_size=128, batch_size=32,
