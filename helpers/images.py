@@ -518,7 +518,7 @@ def pipeline_cache(name: str, images: int, image_size: int) -> bool | str:
     read back every epoch, not decoded again. Give each split its own ``name`` (dataset, profile, split). A run
     stopped during the first epoch leaves ``<file>.lockfile``, which TensorFlow refuses later: delete it.
 
-    >>> pipeline_cache("cats_vs_dogs-full-train", 18_610, 224)   # 2.8 GB: to a file
+    >>> pipeline_cache("cats_vs_dogs-full-train", 18_610, 224)   # 2.6 GB (1024**3 bytes, as the limit): to a file
     '.../results/cache/cats_vs_dogs-full-train-224px'
     """
     if images * image_size * image_size * 3 <= MEMORY_CACHE_LIMIT:

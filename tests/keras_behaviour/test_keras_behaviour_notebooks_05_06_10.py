@@ -30,7 +30,7 @@ def test_after_a_restart_new_callbacks_keep_best_keras_when_the_resumed_epochs_a
     Backs:
       notebooks/10_your_own_images.ipynb: "`fine_tune` calls `training_callbacks` anew every time, as a restarted kernel would: new callback objects that remember nothing of the first run."
       notebooks/10_your_own_images.ipynb: "`training_callbacks` sees the backup and gives it the best validation loss of the first run (`initial_value_threshold`, from `best.json`)."
-      notebooks/10_your_own_images.ipynb: "`EarlyStopping` has no such setting: its patience and the best weights it restores count the resumed epochs only"
+      notebooks/10_your_own_images.ipynb: "`EarlyStopping` starts over: its patience and the weights it restores count the resumed epochs only"
       helpers/models.py: "so a worse resumed epoch does not overwrite ``best.keras``."
     """
     x, y = _data(256)

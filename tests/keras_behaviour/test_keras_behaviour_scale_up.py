@@ -52,7 +52,8 @@ def test_assert_cardinality_gives_fit_its_step_count_and_the_data_end_the_epoch(
     """Without assert_cardinality fit does not know the steps, with it it does; the epoch ends with the data either way.
 
     Backs:
-      notebooks/11_scale_up.ipynb: "`assert_cardinality` tells tf.data how many records there are (and fails if that is wrong), so `fit` knows the number of steps per epoch and its progress bar has an end."
+      notebooks/11_scale_up.ipynb: "`assert_cardinality` tells tf.data how many records there are (and fails if that is wrong;"
+      notebooks/11_scale_up.ipynb: "so `fit` knows the number of steps per epoch and its progress bar has an end."
       notebooks/11_scale_up.ipynb: "Where an epoch ends is still decided by the data: when the stream runs out"
     """
     unknown = _stream()
@@ -105,7 +106,7 @@ def test_jit_compile_auto_is_off_on_a_cpu_only_machine_and_under_a_strategy(monk
 
     Backs:
       notebooks/11_scale_up.ipynb: "Keras's default `jit_compile=\"auto\"` leaves XLA off under a `tf.distribute` strategy"
-      notebooks/11_scale_up.ipynb: "`jit_compile=True` compiles the training step with XLA (on a CPU-only machine `\"auto\"` leaves it off too)"
+      notebooks/11_scale_up.ipynb: "`jit_compile=True` turns XLA on where `\"auto\"` leaves it off: under a strategy, as here (on one GPU without a strategy `\"auto\"` already compiles with XLA where the model supports it; on a CPU-only machine it leaves it off)."
     """
     assert not tf.config.list_physical_devices("GPU"), "this test describes a CPU-only machine"
     # another test in this process may have enabled op determinism, which also turns XLA off: not the case here
