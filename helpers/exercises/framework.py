@@ -221,7 +221,8 @@ class Question:
             return f"{self.id} · No solution notebook here ({path.name} is not in notebooks/solutions/)."
         code = solution_regions(path).get(self.id)
         if code is None:
-            return f"{self.id} · The solution notebook {path.name} has no region for {self.id} (a cell tagged {SOLUTION_TAG}{self.id})."
+            return (f"{self.id} · The solution notebook {path.name} has no region for {self.id} "
+                    f"(a cell tagged {SOLUTION_TAG}{self.id}).")
         return f"{self.id} · Solution (from notebooks/solutions/{path.name}):\n\n{code}"
 
     def not_attempted_message(self) -> str:
