@@ -5,10 +5,13 @@
 
 For each ``notebooks/solutions/NN_exercise_*.ipynb``:
 
-* a region ``# BEGIN SOLUTION qN`` ... ``# END SOLUTION qN`` becomes a hint pointer and ``name = ____`` for
-  every name the region assigns at its top level (or a bare ``____`` when it assigns none);
-* ``assert qN.check()`` becomes ``qN.check()``, kept with its "not attempted" output (tagged
-  ``nbval-check-output``, so nbval compares it);
+* a code cell tagged ``solution:qN`` (or a region ``# BEGIN SOLUTION qN`` ... ``# END SOLUTION qN`` in a cell)
+  becomes a hint pointer and ``name = ____`` for every name the answer assigns at its top level (or a comment
+  when it assigns none); a one-line clock cell just before it (``start = time.perf_counter()``) and just after
+  it (``x_seconds = time.perf_counter() - start``) move into that cell, so that the clock times the learner's
+  answer, not the time spent writing it;
+* a check cell ``qN.check()`` (tagged ``nbval-check-output``: nbval compares its "Correct" output in the
+  solution notebook) keeps its "not attempted" output instead;
 * a later cell that uses a name whose value depends on an unanswered region is wrapped in
   ``if ready(qN, ...):``, which prints "finish qN first" instead of failing (its output is kept too);
 * then ``nbtools.clean`` stamps the copy's own Colab badge and the setup cell.
@@ -24,11 +27,14 @@ from pathlib import Path
 import nbformat
 
 from helpers import exercises
+from helpers.exercises import framework
 from scripts import nbtools
 
 REPO = Path(__file__).resolve().parent.parent
 
-CHECK_RE = re.compile(r"^assert (q\d+)\.check\(\)\s*$")
+CHECK_RE = re.compile(r"^(q\d+)\.check\(\)\s*$")
+CLOCK_START_RE = re.compile(r"^\w+ = time\.perf_counter\(\)\s*(#.*)?$")
+CLOCK_STOP_RE = re.compile(r"^\w+ = time\.perf_counter\(\) - \w+\s*(#.*)?$")
 REGION_RE = re.compile(rf"^\s*{re.escape(exercises.BEGIN)}\s+(q\d+)\s*$")
 END_RE = re.compile(rf"^\s*{re.escape(exercises.END)}\s+(q\d+)\s*$")
 
@@ -119,6 +125,28 @@ def _split_regions(source: str) -> tuple[list[str], dict[str, str]]:
     return out, regions
 
 
+def _as_regions(cells: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """``cells`` with each answer cell (tagged ``solution:qN``) turned into a marked region, and the one-line
+    clock cells next to it moved into it (see the module docstring)."""
+    out: list[nbformat.NotebookNode] = []
+    after_answer = False
+    for cell in cells:
+        question = framework.solution_tag(cell) if cell.cell_type == "code" else None
+        if question:
+            tags = [t for t in cell.metadata["tags"] if t != framework.SOLUTION_TAG + question]
+            cell.metadata.pop("tags")
+            cell.metadata.update({"tags": tags} if tags else {})
+            cell.source = f"{exercises.BEGIN} {question}\n{cell.source.strip()}\n{exercises.END} {question}"
+            if out and out[-1].cell_type == "code" and CLOCK_START_RE.match(out[-1].source.strip()):
+                cell.source = f"{out.pop().source.strip()}\n{cell.source}"
+        elif after_answer and cell.cell_type == "code" and CLOCK_STOP_RE.match(cell.source.strip()):
+            out[-1].source += f"\n{cell.source.strip()}"
+            continue
+        out.append(cell)
+        after_answer = bool(question)
+    return out
+
+
 def _stream(text: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("stream", name="stdout", text=text + "\n")
 
@@ -133,6 +161,7 @@ def _leading_comments(lines: list[str]) -> tuple[list[str], list[str]]:
 def generate(solution: Path) -> nbformat.NotebookNode:
     """The student copy of ``solution``, in memory."""
     nb = nbformat.read(solution, as_version=4)
+    nb.cells = _as_regions(nb.cells)
     taint: dict[str, set[str]] = {}  # name -> the questions its value depends on
     count = 0
     for cell in nb.cells:

@@ -4,9 +4,10 @@ A question is one small class (``ex07.py`` ... ``ex09.py``): the names the learn
 hints, and ``judge``, which returns ``None`` when the answer is right, a sentence saying what is wrong, or raises
 :class:`NotAttempted` when the notebook shows the step was not done yet. The judges look at what the answer *did*
 (``judges.py``, ``run_judges.py``, fed by the record of every ``fit`` and ``evaluate`` call that ``recording.py``
-keeps). Solutions are read at run time from the marked region (``# BEGIN SOLUTION q1`` ... ``# END SOLUTION q1``)
-of the solution notebook in ``notebooks/solutions/``; ``COURSE_SOLUTIONS=off`` switches ``solution()`` off (for a
-workshop).
+keeps). Solutions are read at run time from the solution notebook in ``notebooks/solutions/``: a code cell tagged
+``solution:q1`` (cell metadata, unseen by learners) is q1's answer, or the lines between ``# BEGIN SOLUTION q1`` and
+``# END SOLUTION q1`` when an answer is only part of a cell; ``COURSE_SOLUTIONS=off`` switches ``solution()`` off
+(for a workshop).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from helpers.exercises import recording, slips
 SOLUTIONS_DIR = config.REPO_ROOT / "notebooks" / "solutions"
 EXERCISES = ("07", "08", "09")
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+SOLUTION_TAG = "solution:"
+"""Tag prefix of a code cell that is an answer as a whole: ``solution:q1``."""
 HINT_POINTER = "# Your code here. Stuck? {q}.hint(), then {q}.hint(2), then {q}.solution()"
 
 
@@ -152,12 +155,16 @@ def solutions_enabled() -> bool:
 
 
 def solution_regions(path: str | Path) -> dict[str, str]:
-    """``{"q1": code, ...}``: the marked solution regions of a notebook's code cells (markers left out)."""
+    """``{"q1": code, ...}``: the answers of a notebook: cells tagged ``solution:qN``, and marked regions."""
     import nbformat
 
     regions: dict[str, str] = {}
     for cell in nbformat.read(str(path), as_version=4).cells:
         if cell.cell_type != "code":
+            continue
+        tagged = solution_tag(cell)
+        if tagged:
+            regions[tagged] = cell.source.rstrip("\n")
             continue
         current, lines = None, []
         for line in cell.source.splitlines():
@@ -170,6 +177,12 @@ def solution_regions(path: str | Path) -> dict[str, str]:
             elif current:
                 lines.append(line)
     return regions
+
+
+def solution_tag(cell: Any) -> str | None:
+    """``"q1"`` for a notebook cell tagged ``solution:q1`` (the whole cell is q1's answer), else None."""
+    return next((tag[len(SOLUTION_TAG):] for tag in cell.get("metadata", {}).get("tags", [])
+                 if tag.startswith(SOLUTION_TAG)), None)
 
 
 @dataclass(frozen=True)
@@ -239,7 +252,8 @@ class Question:
             return f"{self.id} · No solution notebook here ({path.name} is not in notebooks/solutions/)."
         code = solution_regions(path).get(self.id)
         if code is None:
-            return f"{self.id} · The solution notebook {path.name} has no region marked {BEGIN} {self.id}."
+            return (f"{self.id} · The solution notebook {path.name} has no region for {self.id} "
+                    f"(a cell tagged {SOLUTION_TAG}{self.id}).")
         return f"{self.id} · Solution (from notebooks/solutions/{path.name}):\n\n{code}"
 
     def not_attempted_message(self) -> str:

@@ -3,7 +3,7 @@
 :func:`notebook_state` executes a solution notebook in this process, cell by cell, with the offline profile's
 epochs cut down (its data, sizes and learning rates unchanged). Before each answer cell it runs the code of
 every hint of that question, then checks the question (the last hint is a complete answer, so the check must
-pass), then runs the answer cell itself (the solution) and its ``assert qN.check()`` cell. The state at the end
+pass), then runs the answer cell itself (the solution) and its ``qN.check()`` cell. The state at the end
 is what ``test_wrong_answers.py`` tries its wrong answers in. 09's comparison is capped at
 :data:`SCRATCH_IMAGES` training images, as ``quick`` caps it, so that its path where 07's and 08's runs are
 trained again on fewer images runs here too.
@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from helpers import config, exercises, models
+from helpers.exercises import framework
 
 NOTEBOOKS = {path.name[:2]: path for path in sorted(exercises.SOLUTIONS_DIR.glob("[0-9][0-9]_exercise_*.ipynb"))}
-REGION_RE = re.compile(r"#\s*BEGIN SOLUTION (q\d+)")
 EPOCHS = {"head_epochs": 3, "fine_tune_epochs": 2}
 """The cut-down budget the notebooks run with here (sizes and learning rates stay the offline profile's)."""
 SCRATCH_IMAGES = 64
@@ -56,8 +56,10 @@ class NotebookRun:
 _RUNS: dict[str, NotebookRun] = {}
 
 
-def _cells(path: Path) -> list[str]:
-    return ["".join(c["source"]) for c in json.loads(path.read_text("utf8"))["cells"] if c["cell_type"] == "code"]
+def _cells(path: Path) -> list[tuple[str, str | None]]:
+    """(source, the question it answers or None) of each code cell."""
+    return [("".join(c["source"]), framework.solution_tag(c))
+            for c in json.loads(path.read_text("utf8"))["cells"] if c["cell_type"] == "code"]
 
 
 def _exec(code: str, namespace: dict[str, Any], where: str) -> None:
@@ -79,10 +81,9 @@ def notebook_state(exercise: str) -> NotebookRun:
     with contextlib.redirect_stdout(quiet), pytest.MonkeyPatch.context() as patch:
         patch.setattr(config, "expect", lambda *args, **kwargs: None)  # claims are about the full budget
         patch.setitem(models.SCRATCH_IMAGES, config.PROFILES["offline"].name, SCRATCH_IMAGES)
-        for index, code in enumerate(_cells(path)):
-            region = REGION_RE.search(code)
-            if region:
-                question = namespace[region[1]]
+        for index, (code, answers) in enumerate(_cells(path)):
+            if answers:
+                question = namespace[answers]
                 for level, hint in enumerate(question.hints, start=1):
                     if hint.code:
                         _exec(hint.code, namespace, f"<{exercise} {question.id} hint {level}>")
@@ -90,7 +91,7 @@ def notebook_state(exercise: str) -> NotebookRun:
             _exec(code, namespace, f"<{exercise} cell {index}>")
             if code.startswith("# Setup:"):
                 namespace["cfg"] = dataclasses.replace(namespace["cfg"], **EPOCHS)
-            check = re.fullmatch(r"assert (q\d+)\.check\(\)", code.strip())
+            check = re.fullmatch(r"(q\d+)\.check\(\)", code.strip())
             if check:
                 check_results[check[1]] = namespace[check[1]].check(namespace=namespace)
             plt.close("all")
