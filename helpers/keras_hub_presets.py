@@ -4,8 +4,8 @@
   Models (through ``kagglehub``, cached; ``make prefetch`` fetches it), or offline the stand-in folder
   ``scripts/build_keras_hub_preset.py`` builds into ``data/keras_hub/``. ``from_preset`` takes a folder as it takes
   a name.
-* :class:`LearningRateSweep` raises the learning rate exponentially over one pass, records the loss, stops when
-  it explodes, and puts the model's weights and optimizer state back at the end.
+* :class:`LearningRateSweep` raises the learning rate exponentially over a given number of batches, records the
+  loss, stops when it explodes, and puts the model's weights and optimizer state back at the end.
 """
 from __future__ import annotations
 

@@ -372,6 +372,6 @@ def plot_learning_rate_sweep(rates: Any, losses: Any, marks: Mapping[str, float]
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")
     for i, (name, rate) in enumerate((marks or {}).items()):
-        ax.axvline(rate, color=COLORS[1 + i], linestyle=LINESTYLES[1 + i % 3], label=f"{name}: {rate:.0e}")
+        ax.axvline(rate, color=COLORS[1 + i], linestyle=LINESTYLES[1 + i % 3], label=f"{name}: {rate:.1e}")
     ax.legend(fontsize="small")
     return _finish(fig, title, note, ax)

@@ -112,6 +112,11 @@ NOT_DATA = [  # (notebook, fragment, why it does not depend on the data)
      "tests/test_decode_pipeline.py checks how it was made)"),
     ("11", "reading cached images is far cheaper than decoding JPEGs", "reads the stored decode benchmark, the same "
      "file in every profile (its medians)"),
+    ("12", "the sweep left the weights changed", "the sweep's callback puts the weights back, whatever the data"),
+    ("12", "the base at 1/10 of the head's rate beats the base trained at the head's rate", "reads the stored "
+     "layer-wise benchmark, the same file in every profile (means of 3 seeds on real photos)"),
+    ("12", "layer-wise rates and one low rate for everything end within 5 points", "reads the stored layer-wise "
+     "benchmark, the same file in every profile (means of 3 seeds on real photos)"),
 ]  # the exercises' qN.check() cells are not asserts: nbval compares their stored "Correct" line instead
 
 

@@ -316,7 +316,7 @@ def test_learning_rate_sweep_plot_is_log_scaled_and_marks_each_named_rate():
     fig = plots.plot_learning_rate_sweep(rates, np.linspace(1, 0.2, 20), {"suggested": 1e-3, "course default": 1e-4})
     ax = fig.get_axes()[0]
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 3
-    assert any("suggested: 1e-03" in text.get_text() for text in ax.get_legend().get_texts())
+    assert any("suggested: 1.0e-03" in text.get_text() for text in ax.get_legend().get_texts())
     plt.close(fig)
 
 

@@ -48,6 +48,13 @@ def test_keras_hub_from_preset_with_num_classes_loads_the_backbone_and_a_fresh_l
     assert scores.shape == (4, 3) and not np.allclose(scores.sum(axis=1), 1.0), "logits, not probabilities"
 
 
+def _stand_in_classifier_and_raw_pixels() -> tuple[keras.Model, np.ndarray]:
+    """The offline stand-in preset as a 2-class ImageClassifier, and two raw 0-255 images at its 64 px."""
+    keras_hub = keras_hub_presets.import_keras_hub()
+    classifier = keras_hub.models.ImageClassifier.from_preset(str(keras_hub_presets.STANDIN_PRESET), num_classes=2)
+    return classifier, np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+
+
 def test_a_keras_hub_task_preprocesses_raw_pixels_with_its_converter():
     """``predict`` passes raw 0-255 images through the preset's ImageConverter (here: resize, scale by 1/255).
 
@@ -55,10 +62,25 @@ def test_a_keras_hub_task_preprocesses_raw_pixels_with_its_converter():
       notebooks/12_going_further.ipynb: "`fit`, `evaluate` and `predict` pass every batch through the preset's `ImageConverter`"
       notebooks/12_going_further.ipynb: "**Adding `preprocess_input` in front of a KerasHub task**: its converter rescales again"
     """
-    keras_hub = keras_hub_presets.import_keras_hub()
-    classifier = keras_hub.models.ImageClassifier.from_preset(str(keras_hub_presets.STANDIN_PRESET), num_classes=2)
-    raw = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    classifier, raw = _stand_in_classifier_and_raw_pixels()
     by_hand = classifier(raw / 255.0)  # the model without its preprocessor, fed what the converter makes
     np.testing.assert_allclose(classifier.predict(raw, verbose=0), by_hand, atol=1e-4)
     twice = classifier.predict(raw / 255.0, verbose=0)  # preprocess_input-style input, rescaled again
     assert not np.allclose(twice, by_hand, atol=1e-3)
+
+
+def test_calling_a_keras_hub_task_or_its_backbone_directly_skips_the_converter():
+    """Only ``fit``/``evaluate``/``predict`` run the task's preprocessor; ``classifier(x)`` feeds x as it is.
+
+    Backs:
+      notebooks/12_going_further.ipynb: "Only these three do: calling `classifier(x)` or `classifier.backbone(x)` yourself skips the converter"
+      notebooks/12_going_further.ipynb: "only `fit`, `evaluate` and `predict` run the preprocessor; a direct call skips it (run `classifier.preprocessor(x)` first)"
+    """
+    classifier, raw = _stand_in_classifier_and_raw_pixels()
+    predicted = classifier.predict(raw, verbose=0)
+    assert not np.allclose(keras.ops.convert_to_numpy(classifier(raw)), predicted, atol=1e-3)
+    features = classifier.backbone(raw)
+    assert not np.allclose(keras.ops.convert_to_numpy(features),
+                           keras.ops.convert_to_numpy(classifier.backbone(raw / 255.0)), atol=1e-3)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(classifier(classifier.preprocessor(raw))), predicted,
+                               atol=1e-4)
