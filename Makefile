@@ -134,9 +134,10 @@ $(COLAB_STAMP): requirements.txt requirements-test.txt pyproject.toml $(COLAB_CO
 COLAB_OFFLINE := notebooks/06_fine_tune.ipynb notebooks/solutions/08_exercise_vgg16_fine_tune.ipynb
 
 # Unit tests in Colab's environment: all but those that re-run whole exercise solutions (the mocked real notebooks
-# below run them on Colab's packages) or only read files (notebook JSON, data checksums).
+# below run them on Colab's packages), only read files (notebook JSON, data checksums) or need JupyterLab (not on Colab).
 COLAB_UNIT_SKIP := --ignore=tests/exercises/test_wrong_answers.py --ignore=tests/exercises/test_snippets.py \
-	--ignore=tests/test_notebooks.py --ignore=tests/test_benchmarks.py --ignore=tests/test_offline_assets.py
+	--ignore=tests/test_notebooks.py --ignore=tests/test_benchmarks.py --ignore=tests/test_offline_assets.py \
+	--ignore=tests/test_lab_settings.py
 
 test-colab: $(COLAB_STAMP)  ## maintainer: Colab's Python and packages (.venv-colab): unit, mocked real, offline
 	$(PARALLEL) test-colab-unit test-colab-mocked test-colab-offline

@@ -236,7 +236,8 @@ def _replicas() -> dict:
 
 
 if __name__ == "__main__":
-    from tests import harness  # PYTHONPATH is the repository
+    sys.path.insert(0, str(REPO / "tests"))  # not `from tests import ...`: Colab's IPython ships a `tests` package
+    import harness
 
     harness.install_network_guard()
     print(json.dumps({"replicas": _replicas}[sys.argv[1]]()))
